@@ -36,7 +36,7 @@ function parseFile<T>(file: string, schema: z.ZodType<T>): T {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(file, code === "ENOENT" ? "file not found" : `cannot read (${code})`);
   }
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const yamlError = document.errors[0];
   if (yamlError) {
     const line = yamlError.linePos?.[0].line;
@@ -53,7 +53,7 @@ function parseFile<T>(file: string, schema: z.ZodType<T>): T {
     const what =
       issue.code === "unrecognized_keys"
         ? `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.join(", ")}`
-        : issue.code === "invalid_type" && issue.input === undefined
+        : "input" in issue && issue.input === undefined
           ? "missing field"
           : issue.message;
     throw new ConfigError(file, `${where}: ${what}`);
@@ -73,4 +73,48 @@ export function loadEnvironment(name: string, dir = configDir()): Environment {
 
 export function loadBootstrap(dir = configDir()): Bootstrap {
   return parseFile(join(dir, "bootstrap.yaml"), bootstrapSchema);
+}
+
+export interface Configuration {
+  bootstrap: Bootstrap;
+  environments: Environment[];
+}
+
+/** The bootstrap file and every environment it lists, checked against each other. */
+export function loadConfiguration(dir = configDir()): Configuration {
+  const bootstrap = loadBootstrap(dir);
+  const environments = bootstrap.environments.map((name) => loadEnvironment(name, dir));
+  for (const environment of environments) {
+    // The federation trusts one repository; an environment naming another could never deploy.
+    if (environment.github.repository !== bootstrap.github.repository) {
+      throw new ConfigError(
+        join(dir, `${environment.name}.yaml`),
+        `github.repository: "${environment.github.repository}" differs from bootstrap.yaml's "${bootstrap.github.repository}"`,
+      );
+    }
+  }
+  unique(dir, environments, "state.bucket", (e) => e.state.bucket, [bootstrap.stateBucket]);
+  // Environments are isolated from each other by living in separate projects.
+  unique(dir, environments, "project.id", (e) => e.project.id, [bootstrap.project]);
+  return { bootstrap, environments };
+}
+
+function unique(
+  dir: string,
+  environments: Environment[],
+  field: string,
+  valueOf: (environment: Environment) => string,
+  taken: string[],
+): void {
+  const seen = new Set(taken);
+  for (const environment of environments) {
+    const value = valueOf(environment);
+    if (seen.has(value)) {
+      throw new ConfigError(
+        join(dir, `${environment.name}.yaml`),
+        `${field}: "${value}" is already used by bootstrap.yaml or another environment`,
+      );
+    }
+    seen.add(value);
+  }
 }

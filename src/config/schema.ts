@@ -191,6 +191,9 @@ export const bootstrapSchema = z.strictObject({
   project: projectId,
   region,
   stateBucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/),
+  // `local` for the very first apply (the bucket does not exist yet), then `gcs` and
+  // `terraform init -migrate-state`.
+  stateBackend: z.enum(["local", "gcs"]),
   github: z.strictObject({
     repository: z.string().regex(/^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/, "expected <owner>/<repository>"),
     // Only this branch may impersonate the deployer.
