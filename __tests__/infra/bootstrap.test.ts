@@ -114,3 +114,9 @@ describe("bootstrap stack", () => {
     expect(resourcesOf(doc, "google_project")).toHaveLength(0);
   });
 });
+
+describe("bootstrap snapshot", () => {
+  it("matches", () => {
+    expect(doc).toMatchSnapshot();
+  });
+});
