@@ -5,6 +5,7 @@ export type { IAspect, ITerraformDependable } from "cdktf";
 export {
   App,
   Aspects,
+  dependable,
   Fn,
   GcsBackend,
   LocalBackend,

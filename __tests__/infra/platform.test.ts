@@ -77,8 +77,14 @@ describe.each(Object.entries(stacks))("%s platform stack", (name, doc) => {
     expect(keys.map(([, k]) => k.name).sort()).toEqual(["ca", "ctlog", "log", "tsa", "tuf"]);
     for (const [, key] of keys) expect(key.lifecycle?.prevent_destroy).toBe(true);
     const byKey = new Map(keys.map(([id, k]) => [`\${google_kms_crypto_key.${id}.id}`, k.name]));
+    const accounts = new Map(
+      resourcesOf(doc, "google_service_account").map(([id, a]) => [
+        `serviceAccount:\${google_service_account.${id}.email}`,
+        String(a.account_id).replace("signet-", ""),
+      ]),
+    );
     const signers = all(doc, "google_kms_crypto_key_iam_member").map(
-      (g) => `${byKey.get(g.crypto_key_id)} ${String(g.member).match(/signet-(\w+)@/)?.[1]}`,
+      (g) => `${byKey.get(g.crypto_key_id)} ${accounts.get(g.member)}`,
     );
     expect(signers.sort()).toEqual(["ca ca", "ctlog log", "log log", "tsa log", "tuf tuf"]);
   });

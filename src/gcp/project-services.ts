@@ -1,6 +1,6 @@
 import { ProjectService } from "@cdktf/provider-google/lib/project-service/index.js";
 import { type IConstruct, Construct } from "constructs";
-import { type IAspect, TerraformResource } from "../cdktf.ts";
+import { dependable, type IAspect, TerraformResource } from "../cdktf.ts";
 
 /** The Google APIs the platform uses; everything else stays disabled. */
 export const platformApis = [
@@ -44,7 +44,7 @@ export class ProjectServices extends Construct implements IAspect {
 
   visit(node: IConstruct): void {
     if (!(node instanceof TerraformResource) || node instanceof ProjectService) return;
-    const waits = this.services.map((service) => service.fqn);
+    const waits = this.services.map((service) => dependable(service));
     node.dependsOn = [...new Set([...(node.dependsOn ?? []), ...waits])];
   }
 }
