@@ -24,6 +24,10 @@ for (let i = 0; i < runs; i++) {
 
 const walls = samples.map((s) => s.seconds).sort((a, b) => a - b);
 const median = walls[Math.floor(walls.length / 2)];
-console.log(`machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-console.log(`synth of all stacks, ${runs} runs: median ${median?.toFixed(2)} s, max ${walls.at(-1)?.toFixed(2)} s wall`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
+);
+console.log(
+  `synth of all stacks, ${runs} runs: median ${median?.toFixed(2)} s, max ${walls.at(-1)?.toFixed(2)} s wall`,
+);
 console.log(`peak RSS: max ${Math.max(...samples.map((s) => s.rssMb)).toFixed(0)} MB`);

@@ -1,5 +1,5 @@
-import { GoogleProvider } from "@cdktf/provider-google/lib/provider/index.js";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service/index.js";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider/index.js";
 import type { Construct } from "constructs";
 import { GcsBackend, LocalBackend, TerraformOutput, TerraformStack } from "../src/cdktf.ts";
 import type { Bootstrap, Environment } from "../src/config/schema.ts";

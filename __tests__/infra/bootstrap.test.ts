@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { App, Testing } from "../../src/cdktf.ts";
+import { type App, Testing } from "../../src/cdktf.ts";
 import { loadBootstrap } from "../../src/config/load.ts";
 import type { Bootstrap, Environment } from "../../src/config/schema.ts";
 import { deployerRoles, plannerRoles } from "../../src/gcp/environment-project.ts";
@@ -8,7 +8,10 @@ import { production, resourcesOf, type Synthesized, staging } from "./support.ts
 
 const bootstrap = loadBootstrap();
 
-function synth(config: Bootstrap = bootstrap, environments: Environment[] = [staging, production]): Synthesized {
+function synth(
+  config: Bootstrap = bootstrap,
+  environments: Environment[] = [staging, production],
+): Synthesized {
   const stack = new BootstrapStack(Testing.app() as App, "bootstrap", { bootstrap: config, environments });
   return JSON.parse(Testing.synth(stack)) as Synthesized;
 }
@@ -38,7 +41,9 @@ describe("bootstrap stack", () => {
   });
 
   it("stores its own state in its bucket once migrated, and locally before", () => {
-    expect(doc.terraform?.backend).toEqual({ gcs: { bucket: "signet-tfstate-bootstrap", prefix: "bootstrap" } });
+    expect(doc.terraform?.backend).toEqual({
+      gcs: { bucket: "signet-tfstate-bootstrap", prefix: "bootstrap" },
+    });
     const first = synth({ ...bootstrap, stateBackend: "local" });
     expect(first.terraform?.backend).toEqual({ local: { path: "terraform.bootstrap.tfstate" } });
   });
@@ -93,11 +98,18 @@ describe("bootstrap stack", () => {
       ...staging,
       project: {
         id: "signet-staging-new",
-        create: { id: "signet-staging-new", name: "Signet staging", folderId: "123456", billingAccount: "ABCDEF-012345-6789AB" },
+        create: {
+          id: "signet-staging-new",
+          name: "Signet staging",
+          folderId: "123456",
+          billingAccount: "ABCDEF-012345-6789AB",
+        },
       },
     };
     const withProject = synth(bootstrap, [created]);
-    const [[name, project]] = resourcesOf(withProject, "google_project") as [[string, Record<string, unknown>]];
+    const [[name, project]] = resourcesOf(withProject, "google_project") as [
+      [string, Record<string, unknown>],
+    ];
     expect(project).toMatchObject({
       project_id: "signet-staging-new",
       folder_id: "123456",

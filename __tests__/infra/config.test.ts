@@ -45,7 +45,12 @@ describe("environment configuration", () => {
   });
 
   const cases: Array<[string, string, (doc: Record<string, any>) => void, string]> = [
-    ["a missing field", "staging.yaml", (d) => delete d.gke.releaseChannel, "gke.releaseChannel: missing field"],
+    [
+      "a missing field",
+      "staging.yaml",
+      (d) => delete d.gke.releaseChannel,
+      "gke.releaseChannel: missing field",
+    ],
     ["an unknown key", "staging.yaml", (d) => (d.cloudSql.tierr = "x"), "cloudSql: unknown key tierr"],
     [
       "overlapping CIDRs",
@@ -53,8 +58,18 @@ describe("environment configuration", () => {
       (d) => (d.network.servicesCidr = "10.12.16.0/20"),
       "network.servicesCidr: 10.12.16.0/20 overlaps podsCidr (10.12.0.0/16)",
     ],
-    ["an invalid project id", "production.yaml", (d) => (d.project.adopt.id = "Prod_1"), "project.adopt.id: invalid project id"],
-    ["host bits in a CIDR", "staging.yaml", (d) => (d.network.nodesCidr = "10.10.0.1/20"), "network.nodesCidr: invalid CIDR"],
+    [
+      "an invalid project id",
+      "production.yaml",
+      (d) => (d.project.adopt.id = "Prod_1"),
+      "project.adopt.id: invalid project id",
+    ],
+    [
+      "host bits in a CIDR",
+      "staging.yaml",
+      (d) => (d.network.nodesCidr = "10.10.0.1/20"),
+      "network.nodesCidr: invalid CIDR",
+    ],
     [
       "two active shards",
       "production.yaml",
@@ -64,7 +79,13 @@ describe("environment configuration", () => {
     [
       "both adopting and creating a project",
       "staging.yaml",
-      (d) => (d.project.create = { id: "signet-new", name: "Signet new", orgId: "1", billingAccount: "ABCDEF-012345-6789AB" }),
+      (d) =>
+        (d.project.create = {
+          id: "signet-new",
+          name: "Signet new",
+          orgId: "1",
+          billingAccount: "ABCDEF-012345-6789AB",
+        }),
       "project: exactly one of adopt and create is required",
     ],
     [
@@ -85,7 +106,12 @@ describe("environment configuration", () => {
       (d) => (d.project.adopt.id = "signet-staging"),
       'project.id: "signet-staging" is already used',
     ],
-    ["a name that is not the file's", "staging.yaml", (d) => (d.name = "prod"), 'name: "prod" does not match'],
+    [
+      "a name that is not the file's",
+      "staging.yaml",
+      (d) => (d.name = "prod"),
+      'name: "prod" does not match',
+    ],
   ];
 
   it.each(cases)("rejects %s with one line naming the file and the field", (_, file, edit, expected) => {

@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import { ServiceMonitoring, type ServiceMonitoringProps } from "../../src/gcp/monitoring.ts";
 import { resourcesOf, type Synthesized, staging, synthConstruct } from "./support.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: synthesized Terraform JSON, read by path
 type Resource = Record<string, any>;
 const all = (doc: Synthesized, type: string): Resource[] => resourcesOf(doc, type).map(([, r]) => r);
 

@@ -13,6 +13,11 @@ function synth(env: Environment): Synthesized {
 const stacks = { staging: synth(staging), production: synth(production) };
 type Resource = Record<string, any>;
 const all = (doc: Synthesized, type: string): Resource[] => resourcesOf(doc, type).map(([, r]) => r);
+function first(doc: Synthesized, type: string): Resource {
+  const [resource] = all(doc, type);
+  if (!resource) throw new Error(`no ${type} synthesized`);
+  return resource;
+}
 
 describe.each(Object.entries(stacks))("%s platform stack", (name, doc) => {
   it("keeps its state in the environment's bucket", () => {
@@ -44,11 +49,11 @@ describe.each(Object.entries(stacks))("%s platform stack", (name, doc) => {
   });
 
   it("runs GKE with private nodes, Workload Identity and secure boot", () => {
-    const [cluster] = all(doc, "google_container_cluster");
+    const cluster = first(doc, "google_container_cluster");
     expect(cluster.private_cluster_config.enable_private_nodes).toBe(true);
     expect(cluster.workload_identity_config.workload_pool).toBe(`signet-${name}.svc.id.goog`);
     expect(cluster.master_authorized_networks_config.cidr_blocks.length).toBeGreaterThan(0);
-    const [pool] = all(doc, "google_container_node_pool");
+    const pool = first(doc, "google_container_node_pool");
     expect(pool.node_config.shielded_instance_config.enable_secure_boot).toBe(true);
     expect(pool.node_config.workload_metadata_config.mode).toBe("GKE_METADATA");
   });
@@ -69,13 +74,14 @@ describe.each(Object.entries(stacks))("%s platform stack", (name, doc) => {
       ...all(doc, "google_artifact_registry_repository_iam_member"),
     ];
     expect(grants.length).toBeGreaterThan(10);
-    for (const grant of grants) expect(["roles/owner", "roles/editor", "roles/viewer"]).not.toContain(grant.role);
+    for (const grant of grants)
+      expect(["roles/owner", "roles/editor", "roles/viewer"]).not.toContain(grant.role);
   });
 
   it("protects every signing key from destruction, and lets each service use only its own", () => {
     const keys = resourcesOf(doc, "google_kms_crypto_key");
     expect(keys.map(([, k]) => k.name).sort()).toEqual(["ca", "ctlog", "log", "tsa", "tuf"]);
-    for (const [, key] of keys) expect(key.lifecycle?.prevent_destroy).toBe(true);
+    for (const [, key] of keys) expect(key.lifecycle).toMatchObject({ prevent_destroy: true });
     const byKey = new Map(keys.map(([id, k]) => [`\${google_kms_crypto_key.${id}.id}`, k.name]));
     const accounts = new Map(
       resourcesOf(doc, "google_service_account").map(([id, a]) => [
@@ -95,10 +101,13 @@ describe.each(Object.entries(stacks))("%s platform stack", (name, doc) => {
     for (const instance of instances) {
       expect(instance.settings.ip_configuration.ipv4_enabled).toBe(false);
       expect(instance.settings.ip_configuration.ssl_mode).toBe("ENCRYPTED_ONLY");
-      expect(instance.settings.database_flags).toContainEqual({ name: "cloudsql.iam_authentication", value: "on" });
+      expect(instance.settings.database_flags).toContainEqual({
+        name: "cloudsql.iam_authentication",
+        value: "on",
+      });
       expect(instance.settings.backup_configuration.point_in_time_recovery_enabled).toBe(true);
     }
-    const [user] = all(doc, "google_sql_user");
+    const user = first(doc, "google_sql_user");
     expect(user.type).toBe("CLOUD_IAM_SERVICE_ACCOUNT");
   });
 
@@ -118,7 +127,7 @@ describe.each(Object.entries(stacks))("%s platform stack", (name, doc) => {
   });
 
   it("serves the TUF repository from a public, versioned bucket through Cloud CDN over HTTPS", () => {
-    const [bucket] = all(doc, "google_storage_bucket");
+    const bucket = first(doc, "google_storage_bucket");
     expect(bucket.versioning.enabled).toBe(true);
     expect(all(doc, "google_storage_bucket_iam_member")).toContainEqual(
       expect.objectContaining({ member: "allUsers", role: "roles/storage.objectViewer" }),
@@ -130,7 +139,7 @@ describe.each(Object.entries(stacks))("%s platform stack", (name, doc) => {
   });
 
   it("publishes DNSSEC-signed records for every public endpoint", () => {
-    const [zone] = all(doc, "google_dns_managed_zone");
+    const zone = first(doc, "google_dns_managed_zone");
     expect(zone.dnssec_config.state).toBe("on");
     const records = all(doc, "google_dns_record_set").filter((r) => r.type === "A");
     expect(records.map((r) => r.name.split(".")[0]).sort()).toEqual(["ca", "ctlog", "rekor", "tsa", "tuf"]);
@@ -174,8 +183,8 @@ describe.each(Object.entries(stacks))("%s platform stack", (name, doc) => {
 
 describe("production against staging", () => {
   it("is highly available and protected where staging is not", () => {
-    const [prod] = all(stacks.production, "google_sql_database_instance");
-    const [stag] = all(stacks.staging, "google_sql_database_instance");
+    const prod = first(stacks.production, "google_sql_database_instance");
+    const stag = first(stacks.staging, "google_sql_database_instance");
     expect(prod.settings.availability_type).toBe("REGIONAL");
     expect(prod.deletion_protection).toBe(true);
     expect(stag.settings.availability_type).toBe("ZONAL");
@@ -185,7 +194,9 @@ describe("production against staging", () => {
 
   it("has the same resources, differing only in configured values", () => {
     const addresses = (doc: Synthesized) =>
-      Object.entries(doc.resource ?? {}).flatMap(([type, byName]) => Object.keys(byName).map((n) => `${type}.${n}`));
+      Object.entries(doc.resource ?? {}).flatMap(([type, byName]) =>
+        Object.keys(byName).map((n) => `${type}.${n}`),
+      );
     expect(addresses(stacks.production).sort()).toEqual(addresses(stacks.staging).sort());
   });
 

@@ -103,12 +103,12 @@ function unique(
   dir: string,
   environments: Environment[],
   field: string,
-  valueOf: (environment: Environment) => string,
+  read: (environment: Environment) => string,
   taken: string[],
 ): void {
   const seen = new Set(taken);
   for (const environment of environments) {
-    const value = valueOf(environment);
+    const value = read(environment);
     if (seen.has(value)) {
       throw new ConfigError(
         join(dir, `${environment.name}.yaml`),

@@ -1,5 +1,5 @@
 import { ProjectService } from "@cdktf/provider-google/lib/project-service/index.js";
-import { type IConstruct, Construct } from "constructs";
+import { Construct, type IConstruct } from "constructs";
 import { dependable, type IAspect, TerraformResource } from "../cdktf.ts";
 
 /** The Google APIs the platform uses; everything else stays disabled. */
