@@ -1,0 +1,23 @@
+import { type KmsClientLike, type KmsSignerConfig, loadKmsSigner } from "./kms.ts";
+import { type FileSignerConfig, loadFileSigner } from "./local.ts";
+import type { Signer } from "./types.ts";
+
+export type { KmsClientLike } from "./kms.ts";
+export type { KeyAlgorithm, Signer } from "./types.ts";
+
+export type SignerConfig =
+  | ({ kind: "file" } & FileSignerConfig)
+  | ({ kind: "kms"; client?: KmsClientLike } & Omit<KmsSignerConfig, "client">);
+
+/** Loads the configured signer; a KMS client is created (with application default credentials) unless given. */
+export async function loadSigner(config: SignerConfig): Promise<Signer> {
+  if (config.kind === "file") return loadFileSigner(config);
+  const client = config.client ?? (await defaultKmsClient());
+  return loadKmsSigner({ ...config, client });
+}
+
+// Imported on demand: the gRPC stack costs start-up time that file-keyed local runs do not need.
+async function defaultKmsClient(): Promise<KmsClientLike> {
+  const { KeyManagementServiceClient } = await import("@google-cloud/kms");
+  return new KeyManagementServiceClient();
+}
