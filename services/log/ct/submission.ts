@@ -1,0 +1,155 @@
+import { createHash, X509Certificate } from "node:crypto";
+import { badRequest } from "../../common/errors.ts";
+import {
+  type CertificateParts,
+  findExtension,
+  parseCertificate,
+  tbsWithoutExtension,
+} from "./certificate.ts";
+import { childrenOf, DerFormatError, decodeObjectIdentifier, readTlv, tags } from "./der.ts";
+import { asn1Cert, type SignedEntry } from "./encoding.ts";
+import { vector } from "./tls.ts";
+
+/** RFC 6962 §3.1 precertificate poison extension (critical, value ASN.1 NULL). */
+export const poisonExtensionOid = "1.3.6.1.4.1.11129.2.4.3";
+/** RFC 6962 §3.1 Precertificate Signing Certificate extended key usage. */
+const precertSigningUsageOid = "1.3.6.1.4.1.11129.2.4.4";
+const extendedKeyUsageOid = "2.5.29.37";
+const asn1Null = Buffer.of(0x05, 0x00);
+
+/** One certificate of a submitted chain, parsed once for OpenSSL's checks and for its DER parts. */
+export interface ChainCertificate {
+  x509: X509Certificate;
+  parts: CertificateParts;
+}
+
+/** What a valid submission puts in the log. */
+export interface AcceptedSubmission {
+  entry: SignedEntry;
+  /** RFC 6962 §4.6 extra_data: the certificate_chain, or a PrecertChainEntry. */
+  extraData: Buffer;
+}
+
+export function toChainCertificate(der: Buffer): ChainCertificate {
+  const parts = parseCertificate(der);
+  return { x509: new X509Certificate(der), parts };
+}
+
+/** The configured roots a chain must end in (RFC 6962 §3.1). */
+export class TrustedRoots {
+  readonly certificates: readonly ChainCertificate[];
+
+  constructor(roots: readonly Buffer[]) {
+    this.certificates = roots.map(toChainCertificate);
+  }
+
+  static fromPem(pem: string): TrustedRoots {
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0 && pem.trim() !== "") throw new Error("the CT roots hold no PEM certificate");
+    return new TrustedRoots(
+      blocks.map((block) => Buffer.from(block.replace(/-----[A-Z ]+-----|\s/g, ""), "base64")),
+    );
+  }
+
+  /** The root `last` is, or the root that issued it. */
+  anchor(last: ChainCertificate): ChainCertificate | undefined {
+    return (
+      this.certificates.find((root) => root.parts.der.equals(last.parts.der)) ??
+      this.certificates.find((root) => isIssuedBy(last, root))
+    );
+  }
+}
+
+/**
+ * RFC 6962 §3.1: the submitted chain (leaf first) must verify signature by signature up to a
+ * configured root; `add-chain` takes certificates, `add-pre-chain` precertificates.
+ */
+export function acceptSubmission(
+  chain: readonly string[],
+  roots: TrustedRoots,
+  precert: boolean,
+): AcceptedSubmission {
+  const submitted = chain.map(decodeCertificate);
+  const path = verifiedPath(submitted, roots);
+  const [leaf, ...issuers] = path as [ChainCertificate, ...ChainCertificate[]];
+  const poison = findExtension(leaf.parts, poisonExtensionOid);
+  const issuerChain = vector(Buffer.concat(issuers.map((issuer) => asn1Cert(issuer.parts.der))), 3);
+  if (!precert) {
+    if (poison)
+      throw badRequest("PRECERTIFICATE_NOT_ALLOWED", "add-chain takes certificates; use add-pre-chain");
+    return { entry: { type: "x509", certificate: leaf.parts.der }, extraData: issuerChain };
+  }
+  if (!poison?.critical || !poison.value.equals(asn1Null)) {
+    throw badRequest("NOT_A_PRECERTIFICATE", "the leaf lacks the critical precertificate poison extension");
+  }
+  const issuer = issuers[0];
+  // A precertificate signed by a Precertificate Signing Certificate is logged with the final
+  // issuer's key hash and a rewritten issuer (RFC 6962 §3.2); we do not support that indirection,
+  // so such a chain is refused instead of being logged under the wrong issuer.
+  if (!issuer || hasPrecertSigningUsage(issuer.parts)) {
+    throw badRequest(
+      "UNSUPPORTED_PRECERTIFICATE_ISSUER",
+      "the precertificate must be signed directly by its CA",
+    );
+  }
+  return {
+    entry: {
+      type: "precert",
+      issuerKeyHash: createHash("sha256").update(issuer.parts.subjectPublicKeyInfo).digest(),
+      tbsCertificate: tbsWithoutExtension(leaf.parts, poison),
+    },
+    // PrecertChainEntry: the precertificate as submitted, then its chain.
+    extraData: Buffer.concat([asn1Cert(leaf.parts.der), issuerChain]),
+  };
+}
+
+function decodeCertificate(text: string, position: number): ChainCertificate {
+  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text) || text === "") {
+    throw badRequest("INVALID_BASE64", `chain[${position}] is not base64`);
+  }
+  try {
+    return toChainCertificate(Buffer.from(text, "base64"));
+  } catch {
+    throw badRequest("INVALID_CERTIFICATE", `chain[${position}] is not a DER X.509 certificate`);
+  }
+}
+
+/** The submitted chain, completed with its root when it stops just below one. */
+function verifiedPath(chain: readonly ChainCertificate[], roots: TrustedRoots): ChainCertificate[] {
+  const last = chain.at(-1);
+  if (!last) throw badRequest("EMPTY_CHAIN", "the chain holds no certificate");
+  chain.slice(0, -1).forEach((certificate, position) => {
+    if (!isIssuedBy(certificate, chain[position + 1] as ChainCertificate)) {
+      throw badRequest("INVALID_CHAIN", `chain[${position}] is not signed by chain[${position + 1}]`);
+    }
+  });
+  const root = roots.anchor(last);
+  if (!root) throw badRequest("UNTRUSTED_CHAIN", "the chain does not end in a root this log accepts");
+  return root.parts.der.equals(last.parts.der) ? [...chain] : [...chain, root];
+}
+
+// Validity periods are not checked: a log records what was issued, expired or not.
+function isIssuedBy(child: ChainCertificate, parent: ChainCertificate): boolean {
+  try {
+    return child.x509.checkIssued(parent.x509) && child.x509.verify(parent.x509.publicKey);
+  } catch {
+    return false;
+  }
+}
+
+function hasPrecertSigningUsage(certificate: CertificateParts): boolean {
+  const usage = findExtension(certificate, extendedKeyUsageOid);
+  if (!usage) return false;
+  try {
+    const list = readTlv(usage.value, 0);
+    if (list.tag !== tags.sequence) return false;
+    return childrenOf(usage.value, list).some(
+      (oid) =>
+        oid.tag === tags.objectIdentifier &&
+        decodeObjectIdentifier(usage.value.subarray(oid.contentStart, oid.end)) === precertSigningUsageOid,
+    );
+  } catch (error) {
+    if (error instanceof DerFormatError) return false;
+    throw error;
+  }
+}
