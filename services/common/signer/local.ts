@@ -49,7 +49,7 @@ async function readKeyFile(config: FileSignerConfig): Promise<string> {
 
 function describeKey(key: KeyObject): string {
   const curve = key.asymmetricKeyDetails?.namedCurve;
-  return curve ? `an EC key on ${curve}` : `a ${key.asymmetricKeyType} key`;
+  return curve ? `an EC key on ${curve}` : `an ${key.asymmetricKeyType} key`;
 }
 
 function parsePrivateKey(path: string, pem: string): KeyObject {
