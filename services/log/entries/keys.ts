@@ -1,0 +1,152 @@
+/**
+ * Verification material as Rekor's x509 PKI type reads it (rekor pkg/pki/x509/x509.go): a PEM
+ * public key or a PEM certificate, canonicalized by re-encoding what was parsed.
+ */
+import { createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
+import type { EcCurve } from "./ecdsa.ts";
+import { decodeBase64, decodePem, encodePem } from "./encoding.ts";
+import { reject } from "./rejection.ts";
+import { LIMITS } from "./types.ts";
+
+export type KeyAlgorithm =
+  | { type: "ec"; curve: EcCurve /** uncompressed point 0x04 ‖ X ‖ Y */; point: Buffer }
+  | { type: "rsa"; modulusBytes: number }
+  | { type: "ed25519" };
+
+export interface VerificationKey {
+  readonly publicKey: KeyObject;
+  readonly algorithm: KeyAlgorithm;
+  /** DER SubjectPublicKeyInfo of the verifying key. */
+  readonly spki: Buffer;
+  /** base64 of the PEM Rekor stores for this key or certificate (its CanonicalValue). */
+  readonly canonicalContent: string;
+  /** rfc822Name SANs, lowercased (Rekor's EmailAddresses). */
+  readonly emails: readonly string[];
+  /** URI SANs, as written. */
+  readonly uris: readonly string[];
+}
+
+// Go's x509.ParsePKIXPublicKey takes only uncompressed points; the SPKI lengths say which we got.
+const EC_CURVES: Readonly<Record<string, { curve: EcCurve; spkiLength: number; pointLength: number }>> = {
+  prime256v1: { curve: "P-256", spkiLength: 91, pointLength: 65 },
+  secp384r1: { curve: "P-384", spkiLength: 120, pointLength: 97 },
+  secp521r1: { curve: "P-521", spkiLength: 158, pointLength: 133 },
+};
+
+// Fulcio issues RSA keys of 2048 to 4096 bits; larger ones only cost verification time.
+const RSA_MODULUS_BITS = { min: 2048, max: 4096 };
+
+// Parsing a certificate costs more than verifying with it; repeat submitters (one key signing many
+// artifacts) skip it. Bounded: at most CACHE_SIZE × LIMITS.keyBytes of keys held.
+const CACHE_SIZE = 256;
+const cache = new Map<string, VerificationKey>();
+
+/** Parses base64(PEM) verification material; throws ApiError 400 when it is unusable. */
+export function verificationKeyFromBase64(content: string, field: string): VerificationKey {
+  const cached = cache.get(content);
+  if (cached) return cached;
+  const key = parseVerificationKey(decodeBase64(content, field, LIMITS.keyBytes), field);
+  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  cache.set(content, key);
+  return key;
+}
+
+export function parseVerificationKey(pem: Buffer, field: string): VerificationKey {
+  const block = decodePem(pem, field);
+  if (block.label === "CERTIFICATE") return fromCertificate(block.der, field);
+  if (block.label === "PUBLIC KEY") return fromPublicKey(block.der, field);
+  return reject("UNSUPPORTED_KEY", `${field}: PEM type ${block.label} is neither CERTIFICATE nor PUBLIC KEY`);
+}
+
+function fromPublicKey(der: Buffer, field: string): VerificationKey {
+  let publicKey: KeyObject;
+  try {
+    publicKey = createPublicKey({ key: der, format: "der", type: "spki" });
+  } catch {
+    return reject("BAD_ENCODING", `${field}: not a DER SubjectPublicKeyInfo`);
+  }
+  const spki = publicKey.export({ type: "spki", format: "der" });
+  return freeze({
+    publicKey,
+    algorithm: algorithmOf(publicKey, spki, field),
+    spki,
+    canonicalContent: Buffer.from(encodePem("PUBLIC KEY", spki)).toString("base64"),
+    emails: [],
+    uris: [],
+  });
+}
+
+function fromCertificate(der: Buffer, field: string): VerificationKey {
+  let certificate: X509Certificate;
+  try {
+    certificate = new X509Certificate(der);
+  } catch {
+    return reject("BAD_ENCODING", `${field}: not a DER X.509 certificate`);
+  }
+  let publicKey: KeyObject;
+  try {
+    publicKey = certificate.publicKey;
+  } catch {
+    return reject("UNSUPPORTED_KEY", `${field}: the certificate's key type is not supported`);
+  }
+  const spki = publicKey.export({ type: "spki", format: "der" });
+  const names = subjectAltNames(certificate.subjectAltName);
+  return freeze({
+    publicKey,
+    algorithm: algorithmOf(publicKey, spki, field),
+    spki,
+    canonicalContent: Buffer.from(encodePem("CERTIFICATE", certificate.raw)).toString("base64"),
+    emails: names.filter((n) => n.type === "email").map((n) => n.value.toLowerCase()),
+    uris: names.filter((n) => n.type === "URI").map((n) => n.value),
+  });
+}
+
+function algorithmOf(publicKey: KeyObject, spki: Buffer, field: string): KeyAlgorithm {
+  const details = publicKey.asymmetricKeyDetails ?? {};
+  switch (publicKey.asymmetricKeyType) {
+    case "ec": {
+      const curve = EC_CURVES[details.namedCurve ?? ""];
+      if (!curve) return reject("UNSUPPORTED_KEY", `${field}: EC keys must be on P-256, P-384 or P-521`);
+      if (spki.length !== curve.spkiLength)
+        return reject("UNSUPPORTED_KEY", `${field}: EC points must be uncompressed`);
+      return { type: "ec", curve: curve.curve, point: spki.subarray(spki.length - curve.pointLength) };
+    }
+    case "rsa": {
+      const bits = details.modulusLength ?? 0;
+      if (bits < RSA_MODULUS_BITS.min || bits > RSA_MODULUS_BITS.max)
+        return reject("UNSUPPORTED_KEY", `${field}: RSA keys must have 2048 to 4096 bits`);
+      return { type: "rsa", modulusBytes: Math.ceil(bits / 8) };
+    }
+    case "ed25519":
+      return { type: "ed25519" };
+    default:
+      return reject("UNSUPPORTED_KEY", `${field}: ${publicKey.asymmetricKeyType} keys are not supported`);
+  }
+}
+
+interface SubjectAltName {
+  type: string;
+  value: string;
+}
+
+// node's X509Certificate#subjectAltName: "type:value" entries joined by ", ", where a value that
+// would be ambiguous is written as a JSON string literal (node docs, x509.subjectAltName).
+const SAN_ENTRY = /([^:,]+):(?:("(?:[^"\\]|\\.)*")|([^,]*))(?:, |$)/y;
+
+function subjectAltNames(text: string | undefined): SubjectAltName[] {
+  const names: SubjectAltName[] = [];
+  if (!text) return names;
+  SAN_ENTRY.lastIndex = 0;
+  for (let match = SAN_ENTRY.exec(text); match; match = SAN_ENTRY.exec(text)) {
+    const [, type = "", quoted, plain = ""] = match;
+    names.push({ type, value: quoted === undefined ? plain : (JSON.parse(quoted) as string) });
+    if (SAN_ENTRY.lastIndex >= text.length) break;
+  }
+  return names;
+}
+
+function freeze(key: VerificationKey): VerificationKey {
+  Object.freeze(key.emails);
+  Object.freeze(key.uris);
+  return Object.freeze(key);
+}
