@@ -15,7 +15,7 @@ import { TrustedRoot } from "@sigstore/protobuf-specs";
 import { toSignedEntity, toTrustMaterial, Verifier } from "@sigstore/verify";
 import { verifyRFC3161Timestamp } from "@sigstore/verify/dist/timestamp/tsa.js";
 import * as asn1js from "asn1js";
-import Fastify, { type FastifyInstance } from "fastify";
+import type { FastifyInstance } from "fastify";
 import {
   AlgorithmIdentifier,
   type Attribute,
@@ -28,8 +28,9 @@ import {
   TimeStampResp,
   TSTInfo,
 } from "pkijs";
+import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiError } from "../../../services/common/errors.ts";
+import { createServer } from "../../../services/common/server.ts";
 import type { KeyAlgorithm, Signer } from "../../../services/common/signer/types.ts";
 import { tsaApi } from "../../../services/log/tsa/api.ts";
 import {
@@ -403,6 +404,10 @@ describe("createTsaChain and loadOrCreateTsaChain", () => {
     await expect(loadOrCreateTsaChain(path, nodeSigner("ecdsa-p256-sha256"))).rejects.toThrow(
       /tsa-chain\.pem: the TSA leaf certificate is for another key/,
     );
+    expect(await loadOrCreateTsaChain(path, signer, false)).toEqual(first);
+    await expect(loadOrCreateTsaChain(join(dir, "issued.pem"), signer, false)).rejects.toThrow(
+      /issued\.pem: the TSA certificate chain file does not exist/,
+    );
   });
 });
 
@@ -413,12 +418,7 @@ describe("tsaApi over HTTP", () => {
   beforeAll(async () => {
     const signer = nodeSigner("ecdsa-p256-sha256");
     chain = await createTsaChain({ signer });
-    server = Fastify();
-    server.setErrorHandler((error, _request, reply) =>
-      error instanceof ApiError
-        ? reply.code(error.status).send({ code: error.code, message: error.message })
-        : reply.send(error),
-    );
+    server = createServer({ name: "tsa-test", logger: false, registry: new Registry() });
     server.post("/echo", async (request) => request.body);
     await server.register(tsaApi, {
       authority: new TimestampAuthority({ signer, chain: chain.der }),
@@ -484,15 +484,20 @@ describe("tsaApi over HTTP", () => {
   });
 
   it("keeps its body parsers to its own routes", async () => {
-    const reply = await server.inject({ method: "POST", url: "/echo", payload: { nonce: 1 } });
-    expect(reply.json()).toEqual({ nonce: 1 });
-    const text = await server.inject({
+    const json = await server.inject({
       method: "POST",
       url: "/echo",
-      payload: "plain",
-      headers: { "content-type": "text/plain" },
+      payload: '{"nonce":18446744073709551617}',
+      headers: { "content-type": "application/json" },
     });
-    expect(text.body).toBe("plain");
+    expect(json.json()).toEqual({ nonce: 2 ** 64 });
+    const der = await server.inject({
+      method: "POST",
+      url: "/echo",
+      payload: Buffer.from("3000", "hex"),
+      headers: { "content-type": "application/timestamp-query" },
+    });
+    expect(der.statusCode).toBe(415);
   });
 
   it("rejects bad input with a 4xx and a code", async () => {

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { ApiError } from "../../common/errors.ts";
+import { acceptRawBody } from "../../common/server.ts";
 import type { TimestampAuthority } from "./authority.ts";
 import {
   parseJsonPreservingNonce,
@@ -17,8 +18,8 @@ export interface TsaApiOptions {
 const TIMESTAMP_QUERY = "application/timestamp-query";
 
 /**
- * The REST surface of sigstore's timestamp-authority (openapi.yaml). Content-type parsers are
- * registered here, so they only apply to these routes.
+ * The REST surface of sigstore's timestamp-authority (openapi.yaml), for a server made by
+ * `createServer`. Its body parsers are registered in this plugin's scope, for these routes only.
  */
 export async function tsaApi(server: FastifyInstance, options: TsaApiOptions): Promise<void> {
   registerBodyParsers(server);
@@ -38,23 +39,18 @@ function timestampRequestOf(request: FastifyRequest): TimestampRequest {
   return Buffer.isBuffer(request.body) ? parseTimestampQuery(request.body) : parseJsonRequest(request.body);
 }
 
+/**
+ * DER queries arrive as Buffers; JSON is re-registered so an integer nonce beyond 2^53 survives.
+ * Other media types get the server's 415.
+ */
 function registerBodyParsers(server: FastifyInstance): void {
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser(TIMESTAMP_QUERY, { parseAs: "buffer" }, (_request, body, done) =>
-    done(null, body),
-  );
+  acceptRawBody(server, TIMESTAMP_QUERY);
+  server.removeContentTypeParser("application/json");
   server.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
     try {
       done(null, parseJsonPreservingNonce(body as string));
     } catch {
       done(new ApiError(400, "MALFORMED_REQUEST", "the request body is not valid JSON"), undefined);
     }
-  });
-  server.addContentTypeParser("*", (request, _payload, done) => {
-    const type = request.headers["content-type"] ?? "none";
-    done(
-      new ApiError(415, "UNSUPPORTED_MEDIA_TYPE", `send application/json or ${TIMESTAMP_QUERY}, not ${type}`),
-      undefined,
-    );
   });
 }

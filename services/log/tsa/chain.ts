@@ -83,12 +83,19 @@ export async function createTsaChain(options: CreateTsaChainOptions): Promise<Ts
 }
 
 /**
- * Reads the PEM chain at `path`, or creates one and writes it there on first start. A stored
- * chain whose leaf certifies another key than the signer's is refused: its tokens would not verify.
+ * Reads the PEM chain at `path`, or, when `createIfMissing` (local mode), creates one and writes it
+ * there on first start. A chain issued elsewhere (createIfMissing false) must already exist. A
+ * stored chain whose leaf certifies another key than the signer's is refused: its tokens would
+ * not verify.
  */
-export async function loadOrCreateTsaChain(path: string, signer: Signer): Promise<TsaChain> {
+export async function loadOrCreateTsaChain(
+  path: string,
+  signer: Signer,
+  createIfMissing = true,
+): Promise<TsaChain> {
   const stored = await readIfPresent(path);
   if (stored === undefined) {
+    if (!createIfMissing) throw new Error(`${path}: the TSA certificate chain file does not exist`);
     const chain = await createTsaChain({ signer });
     await mkdir(dirname(path), { recursive: true });
     await writeFile(`${path}.tmp`, chain.pem, { mode: 0o644 });
