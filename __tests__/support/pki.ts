@@ -244,6 +244,7 @@ function keyIdentifier(key: TestKey): Uint8Array {
 // RFC 5280 §4.1.2.2: positive, at most 20 octets; Fulcio uses 160 random bits.
 function serialNumber(): Uint8Array {
   const serial = randomBytes(20);
-  serial[0] = (serial[0] ?? 0) & 0x7f;
+  // High bit clear (positive) and the next one set, so DER needs no leading zero octet either way.
+  serial[0] = ((serial[0] ?? 0) & 0x3f) | 0x40;
   return new Uint8Array(serial);
 }

@@ -140,7 +140,6 @@ function subjectAltNames(text: string | undefined): SubjectAltName[] {
   for (let match = SAN_ENTRY.exec(text); match; match = SAN_ENTRY.exec(text)) {
     const [, type = "", quoted, plain = ""] = match;
     names.push({ type, value: quoted === undefined ? plain : (JSON.parse(quoted) as string) });
-    if (SAN_ENTRY.lastIndex >= text.length) break;
   }
   return names;
 }

@@ -74,6 +74,16 @@ describe("hashedrekord 0.0.1", () => {
     expect(validateProposedEntry(proposed).searchKeys).toContain(`subject:${WORKFLOW.toLowerCase()}`);
   });
 
+  it("reads SANs that node quotes because they hold commas or quotes", async () => {
+    const uri = 'https://example.com/a, email:mallory@example.com "b"';
+    const cert = await issueLeaf(root, { uri, email: "x,y@example.com" });
+    const { proposed } = sigstoreMessage(Buffer.from("a"), cert.key, cert.pem);
+    const keys = validateProposedEntry(proposed).searchKeys;
+    expect(keys).toContain(`subject:${uri}`);
+    expect(keys).toContain("email:x,y@example.com");
+    expect(keys).not.toContain("email:mallory@example.com");
+  });
+
   it("stores the certificate as Rekor re-encodes it: 64-column PEM with LF line ends", () => {
     const lines = aliceCert.der.toString("base64").match(/.{1,76}/g) ?? [];
     const crlf76 = `-----BEGIN CERTIFICATE-----\r\n${lines.join("\r\n")}\r\n-----END CERTIFICATE-----\r\n`;
