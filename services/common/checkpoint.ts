@@ -67,7 +67,8 @@ export function parseSignedCheckpoint(note: string): {
     .map((line) => {
       const match = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
       const raw = match?.[2] ? Buffer.from(match[2], "base64") : undefined;
-      if (!match?.[1] || !raw || raw.length < 5) throw new CheckpointFormatError(`bad signature line: ${line}`);
+      if (!match?.[1] || !raw || raw.length < 5)
+        throw new CheckpointFormatError(`bad signature line: ${line}`);
       return { name: match[1], keyHint: raw.subarray(0, 4), signature: raw.subarray(4) };
     });
   return { body, checkpoint: { origin, size: Number(sizeText), rootHash, extensions }, signatures };

@@ -1,6 +1,6 @@
 import { leafHash } from "../common/merkle/hash.ts";
 import { Frontier } from "./merkle/frontier.ts";
-import { consistencyProof, inclusionProof } from "./merkle/proof.ts";
+import { consistencyProof, inclusionProof, rootOf } from "./merkle/proof.ts";
 import {
   type LeafRecord,
   type NodeId,
@@ -63,7 +63,12 @@ export class Tree {
   private draining: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(storage: TreeStorage, options: TreeOptions, frontier: Frontier, latest: StoredCheckpoint) {
+  private constructor(
+    storage: TreeStorage,
+    options: TreeOptions,
+    frontier: Frontier,
+    latest: StoredCheckpoint,
+  ) {
     this.storage = storage;
     this.options = { maxBatch: 1024, ...options };
     this.frontier = frontier;
@@ -108,6 +113,11 @@ export class Tree {
 
   consistencyProof(first: number, second: number): Promise<Buffer[]> {
     return consistencyProof((ids) => this.storage.nodes(ids), first, second);
+  }
+
+  /** The root hash at an earlier size, from stored nodes. */
+  rootAt(size: number): Promise<Buffer> {
+    return rootOf((ids) => this.storage.nodes(ids), size);
   }
 
   leafAt(index: number): Promise<LeafRecord | undefined> {
@@ -184,7 +194,8 @@ export class Tree {
       fresh.push({ pending, leaf });
     }
 
-    const checkpoint = fresh.length > 0 ? await this.extend(fresh, expectedSize, integratedTime) : await this.head();
+    const checkpoint =
+      fresh.length > 0 ? await this.extend(fresh, expectedSize, integratedTime) : await this.head();
     for (const { pending, leaf } of fresh) pending.resolve({ leaf, checkpoint, duplicate: false });
     for (const { pending, key } of repeats) {
       pending.resolve({ leaf: known.get(key) as LeafRecord, checkpoint, duplicate: true });
@@ -204,13 +215,20 @@ export class Tree {
   ): Promise<StoredCheckpoint> {
     const { nodes, root } = this.frontier.append(fresh.map((f) => f.leaf.leafHash));
     const size = expectedSize + fresh.length;
-    const checkpoint = { size, rootHash: root, timestamp, signed: await this.options.signCheckpoint(size, root, timestamp) };
+    const checkpoint = {
+      size,
+      rootHash: root,
+      timestamp,
+      signed: await this.options.signCheckpoint(size, root, timestamp),
+    };
     // On failure the frontier has moved past storage; the caller reloads it before reuse.
     await this.storage.append({
       expectedSize,
       leaves: fresh.map((f) => f.leaf),
       nodes,
-      searchKeys: fresh.flatMap((f) => f.pending.request.searchKeys.map((key) => ({ key, index: f.leaf.index }))),
+      searchKeys: fresh.flatMap((f) =>
+        f.pending.request.searchKeys.map((key) => ({ key, index: f.leaf.index })),
+      ),
       checkpoint,
     });
     this.latest = checkpoint;
