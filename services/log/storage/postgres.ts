@@ -1,6 +1,6 @@
 // PostgreSQL driver. Several replicas may append to one tree: the database is the single
 // sequencer, and the row in `trees` is the lock every append takes. Batches travel as arrays
-// (unnest), so a 1,000-leaf append is a handful of round trips.
+// (unnest), so a 1,000-leaf append is one round trip.
 import pg from "pg";
 import { checkBatch } from "./batch.ts";
 import { createMigrationsTable, pendingMigrations, postgresDialect } from "./migrations.ts";
@@ -16,6 +16,36 @@ import {
 // Serializes replicas that start together; the value only has to be unique among our locks.
 const MIGRATION_LOCK = 0x5369676e6574;
 const LEAF_COLUMNS = "idx, leaf_hash, value, extra, integrated_time";
+
+/**
+ * A whole batch in one statement, hence one round trip and one implicit transaction: any failure
+ * (a repeated leaf hash) writes nothing. The UPDATE moves the tree's size forward only from the
+ * size the batch was computed on and holds the row lock until commit, as SELECT ... FOR UPDATE
+ * would; a writer that waited on it re-checks the new size, matches no row and inserts nothing,
+ * since every insert draws its rows from the UPDATE's result.
+ */
+const APPEND = `
+  WITH advanced AS (
+    UPDATE trees SET size = $3 WHERE tree_id = $1 AND size = $2 RETURNING tree_id
+  ), new_leaves AS (
+    INSERT INTO leaves (tree_id, ${LEAF_COLUMNS})
+    SELECT advanced.tree_id, batch.* FROM advanced,
+      unnest($4::bigint[], $5::bytea[], $6::bytea[], $7::bytea[], $8::bigint[]) AS batch
+  ), new_nodes AS (
+    INSERT INTO nodes (tree_id, level, idx, hash)
+    SELECT advanced.tree_id, batch.* FROM advanced, unnest($9::int[], $10::bigint[], $11::bytea[]) AS batch
+  ), new_keys AS (
+    -- An entry may yield the same key twice (e.g. one email in two places): one row is enough.
+    INSERT INTO search_index (tree_id, key, idx)
+    SELECT DISTINCT advanced.tree_id, batch.* FROM advanced, unnest($12::text[], $13::bigint[]) AS batch
+    ON CONFLICT DO NOTHING
+  ), new_checkpoint AS (
+    -- Re-signing an unchanged tree within the same millisecond adds nothing a monitor needs.
+    INSERT INTO checkpoints (tree_id, size, root_hash, timestamp, signed)
+    SELECT tree_id, $3, $14::bytea, $15::bigint, $16::text FROM advanced
+    ON CONFLICT DO NOTHING
+  )
+  SELECT count(*)::int AS advanced FROM advanced`;
 
 // BIGINT arrives as a string: tree positions and times stay far below 2^53.
 interface LeafRow {
@@ -120,80 +150,34 @@ class PostgresTreeStorage implements TreeStorage {
 
   async append(batch: AppendBatch): Promise<void> {
     checkBatch(batch);
-    await inTransaction(this.#pool, async (client) => {
-      await this.#lockTree(client, batch.expectedSize, batch.checkpoint.size);
-      await this.#insertLeaves(client, batch.leaves);
-      await this.#insertNodes(client, batch);
-      await this.#insertSearchKeys(client, batch);
-      await client.query(
-        `INSERT INTO checkpoints (tree_id, size, root_hash, timestamp, signed) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT DO NOTHING`,
-        [
-          this.#treeId,
-          batch.checkpoint.size,
-          batch.checkpoint.rootHash,
-          batch.checkpoint.timestamp,
-          batch.checkpoint.signed,
-        ],
-      );
-    });
-  }
-
-  /**
-   * Moves the tree's size forward only if it still is the size the batch was computed on. The
-   * update holds the row lock until commit (as SELECT ... FOR UPDATE would, one round trip
-   * sooner); a writer that waited on it re-reads the new size and finds itself stale.
-   */
-  async #lockTree(client: pg.PoolClient, expectedSize: number, newSize: number): Promise<void> {
-    const updated = await client.query("UPDATE trees SET size = $3 WHERE tree_id = $1 AND size = $2", [
-      this.#treeId,
-      expectedSize,
-      newSize,
-    ]);
-    if (updated.rowCount === 1) return;
-    const { rows } = await client.query<{ size: string }>("SELECT size FROM trees WHERE tree_id = $1", [
-      this.#treeId,
-    ]);
-    throw new StaleTreeError(expectedSize, Number(rows[0]?.size ?? 0));
-  }
-
-  async #insertLeaves(client: pg.PoolClient, leaves: readonly LeafRecord[]): Promise<void> {
-    if (leaves.length === 0) return;
-    await client.query(
-      `INSERT INTO leaves (tree_id, ${LEAF_COLUMNS})
-       SELECT $1, * FROM unnest($2::bigint[], $3::bytea[], $4::bytea[], $5::bytea[], $6::bigint[])`,
-      [
+    const { leaves, nodes, searchKeys, checkpoint } = batch;
+    const { rows } = await this.#pool.query<{ advanced: number }>({
+      name: "append",
+      text: APPEND,
+      values: [
         this.#treeId,
+        batch.expectedSize,
+        checkpoint.size,
         leaves.map((leaf) => leaf.index),
         leaves.map((leaf) => leaf.leafHash),
         leaves.map((leaf) => leaf.value),
         leaves.map((leaf) => leaf.extra),
         leaves.map((leaf) => leaf.integratedTime),
-      ],
-    );
-  }
-
-  async #insertNodes(client: pg.PoolClient, { nodes }: AppendBatch): Promise<void> {
-    if (nodes.length === 0) return;
-    await client.query(
-      "INSERT INTO nodes (tree_id, level, idx, hash) SELECT $1, * FROM unnest($2::int[], $3::bigint[], $4::bytea[])",
-      [
-        this.#treeId,
         nodes.map((node) => node.level),
         nodes.map((node) => node.index),
         nodes.map((node) => node.hash),
+        searchKeys.map((entry) => entry.key),
+        searchKeys.map((entry) => entry.index),
+        checkpoint.rootHash,
+        checkpoint.timestamp,
+        checkpoint.signed,
       ],
-    );
-  }
-
-  async #insertSearchKeys(client: pg.PoolClient, { searchKeys }: AppendBatch): Promise<void> {
-    if (searchKeys.length === 0) return;
-    // An entry may yield the same key twice (e.g. one email in two places): one row is enough.
-    await client.query(
-      `INSERT INTO search_index (tree_id, key, idx) SELECT DISTINCT $1, * FROM unnest($2::text[], $3::bigint[])
-       ON CONFLICT DO NOTHING`,
-      [this.#treeId, searchKeys.map((entry) => entry.key), searchKeys.map((entry) => entry.index)],
-    );
+    });
+    if (rows[0]?.advanced === 1) return;
+    const stored = await this.#pool.query<{ size: string }>("SELECT size FROM trees WHERE tree_id = $1", [
+      this.#treeId,
+    ]);
+    throw new StaleTreeError(batch.expectedSize, Number(stored.rows[0]?.size ?? 0));
   }
 
   async nodes(ids: readonly NodeId[]): Promise<Buffer[]> {

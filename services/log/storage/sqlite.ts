@@ -30,13 +30,13 @@ interface CheckpointRow {
 }
 
 export function openSqlite(path: string, treeId: string): TreeStorage {
-  const db = new DatabaseSync(path);
+  // Another connection holding the write lock makes us wait, not fail.
+  const db = new DatabaseSync(path, { timeout: 10_000 });
   try {
     // An acknowledged entry must survive SIGKILL and power loss: WAL with synchronous=FULL
     // fsyncs the log on every commit (NORMAL would only protect against a process crash).
     db.exec("PRAGMA journal_mode = WAL");
     db.exec("PRAGMA synchronous = FULL");
-    db.exec("PRAGMA busy_timeout = 10000");
     migrate(db);
     db.prepare("INSERT INTO trees (tree_id, size) VALUES (?, 0) ON CONFLICT DO NOTHING").run(treeId);
     return new SqliteTreeStorage(db, treeId);
@@ -61,7 +61,7 @@ function migrate(db: DatabaseSync): void {
 }
 
 function inTransaction<T>(db: DatabaseSync, work: () => T): T {
-  // IMMEDIATE takes the write lock up front, so the size read below cannot go stale.
+  // IMMEDIATE takes the write lock up front: what the transaction reads stays true until commit.
   db.exec("BEGIN IMMEDIATE");
   try {
     const result = work();
@@ -148,22 +148,25 @@ class SqliteTreeStorage implements TreeStorage {
   }
 
   async nodes(ids: readonly NodeId[]): Promise<Buffer[]> {
-    return ids.map(({ level, index }) => {
-      const row =
-        level === 0
-          ? this.#get<{ hash: Uint8Array }>(
-              "SELECT leaf_hash AS hash FROM leaves WHERE tree_id = ? AND idx = ?",
-              index,
-            )
-          : this.#get<{ hash: Uint8Array }>(
-              "SELECT hash FROM nodes WHERE tree_id = ? AND level = ? AND idx = ?",
-              level,
-              index,
-            );
-      if (row === undefined)
-        throw new Error(`tree ${this.#treeId} has no node at level ${level} index ${index}`);
-      return bytes(row.hash);
-    });
+    return ids.map((id) => this.#hashAt(id));
+  }
+
+  /** Level 0 is the leaf hash itself, so leaves are not stored twice. */
+  #hashAt({ level, index }: NodeId): Buffer {
+    const row =
+      level === 0
+        ? this.#get<{ hash: Uint8Array }>(
+            "SELECT leaf_hash AS hash FROM leaves WHERE tree_id = ? AND idx = ?",
+            index,
+          )
+        : this.#get<{ hash: Uint8Array }>(
+            "SELECT hash FROM nodes WHERE tree_id = ? AND level = ? AND idx = ?",
+            level,
+            index,
+          );
+    if (row === undefined)
+      throw new Error(`tree ${this.#treeId} has no node at level ${level} index ${index}`);
+    return bytes(row.hash);
   }
 
   async leafAt(index: number): Promise<LeafRecord | undefined> {
