@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError, parseEnv } from "../common/config.ts";
+import { parseEnv } from "../common/config.ts";
+import { signerFromEnv } from "../common/signer/index.ts";
 
 const shardSchema = z.strictObject({
   treeId: z.string().regex(/^[1-9]\d{0,18}$/, "tree ids are positive 64-bit decimal numbers"),
@@ -78,9 +79,7 @@ export function loadLogConfig(env: NodeJS.ProcessEnv = process.env) {
   );
   const dataDir = resolve(raw.SIGNET_LOG_DATA_DIR);
   const signer = (kind: "file" | "kms", key: string | undefined, file: string, variable: string) =>
-    kind === "kms"
-      ? { kind, keyVersion: requireValue(key, variable) }
-      : { kind, path: key ?? join(dataDir, file), create: key === undefined };
+    signerFromEnv(kind, key, join(dataDir, file), variable);
   return {
     host: raw.SIGNET_LOG_HOST,
     port: raw.SIGNET_LOG_PORT,
@@ -107,8 +106,3 @@ export function loadLogConfig(env: NodeJS.ProcessEnv = process.env) {
 }
 
 export type LogConfig = ReturnType<typeof loadLogConfig>;
-
-function requireValue(value: string | undefined, variable: string): string {
-  if (value === undefined) throw new ConfigError(`${variable}: required when its signer is kms`);
-  return value;
-}

@@ -1,3 +1,4 @@
+import { ConfigError } from "../config.ts";
 import { type KmsClientLike, type KmsSignerConfig, loadKmsSigner } from "./kms.ts";
 import { type FileSignerConfig, loadFileSigner } from "./local.ts";
 import type { Signer } from "./types.ts";
@@ -20,4 +21,19 @@ export async function loadSigner(config: SignerConfig): Promise<Signer> {
 async function defaultKmsClient(): Promise<KmsClientLike> {
   const { KeyManagementServiceClient } = await import("@google-cloud/kms");
   return new KeyManagementServiceClient();
+}
+
+/**
+ * A signer as services configure it from the environment: `kms` needs a key version resource
+ * name; `file` uses the given key path, or generates `defaultPath` on first start.
+ */
+export function signerFromEnv(
+  kind: "file" | "kms",
+  key: string | undefined,
+  defaultPath: string,
+  variable: string,
+): { kind: "file"; path: string; create: boolean } | { kind: "kms"; keyVersion: string } {
+  if (kind === "file") return { kind, path: key ?? defaultPath, create: key === undefined };
+  if (key === undefined) throw new ConfigError(`${variable}: required when its signer is kms`);
+  return { kind, keyVersion: key };
 }
