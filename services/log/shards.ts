@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { ConfigError } from "../common/config.ts";
 import type { ShardConfig } from "./config.ts";
 import { openStorage } from "./storage/open.ts";
 import type { LeafRecord, StoredCheckpoint } from "./storage/types.ts";
@@ -50,19 +51,25 @@ export class ShardSet {
     ];
     const shards: Shard[] = [];
     let offset = 0;
-    for (const config of ordered) {
-      const tree = await Tree.open(await openStorage(config.storage, config.treeId), {
-        ...options,
-        signCheckpoint: options.signCheckpoint(config.treeId),
-      });
-      shards.push({
-        treeId: config.treeId,
-        hexId: hexTreeId(config.treeId),
-        state: config.state,
-        tree,
-        offset,
-      });
-      offset += (await tree.head()).size;
+    try {
+      for (const config of ordered) {
+        const tree = await Tree.open(await openStorage(config.storage, config.treeId), {
+          ...options,
+          signCheckpoint: options.signCheckpoint(config.treeId),
+        });
+        shards.push({
+          treeId: config.treeId,
+          hexId: hexTreeId(config.treeId),
+          state: config.state,
+          tree,
+          offset,
+        });
+        if (config.state === "frozen") await requireStoredTree(tree, config.treeId);
+        offset += (await tree.head()).size;
+      }
+    } catch (error) {
+      await Promise.all(shards.map((s) => s.tree.close()));
+      throw error;
     }
     return new ShardSet(shards);
   }
@@ -86,9 +93,10 @@ export class ShardSet {
 
   /** Finds an entry by its 80-hex UUID, or by a bare 64-hex leaf hash in any shard. */
   async byUuid(uuid: string): Promise<Located | undefined> {
-    const hash = Buffer.from(uuid.slice(-64), "hex");
+    const id = uuid.toLowerCase();
+    const hash = Buffer.from(id.slice(-64), "hex");
     const candidates =
-      uuid.length === 80 ? this.shards.filter((s) => s.hexId === uuid.slice(0, 16)) : this.shards;
+      id.length === 80 ? this.shards.filter((s) => s.hexId === id.slice(0, 16)) : this.shards;
     for (const shard of candidates) {
       const [leaf] = await shard.tree.leavesByHash([hash]);
       if (leaf) return { shard, leaf };
@@ -115,6 +123,16 @@ export class ShardSet {
   async close(): Promise<void> {
     await Promise.all(this.shards.map((s) => s.tree.close()));
   }
+}
+
+/**
+ * A frozen shard is one that was active: its storage holds a signed tree. An empty one is a wrong
+ * storage URL, and taking it as empty would renumber every later entry's global log index, which
+ * SETs already signed.
+ */
+async function requireStoredTree(tree: Tree, treeId: string): Promise<void> {
+  if ((await tree.storage.head()) === undefined)
+    throw new ConfigError(`SIGNET_LOG_SHARDS: frozen shard ${treeId} has no tree in its storage`);
 }
 
 export function hexTreeId(treeId: string): string {

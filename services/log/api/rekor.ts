@@ -12,8 +12,11 @@ export interface RekorApiOptions {
 }
 
 const index = { type: "integer", minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
-const uuidPattern = "^([0-9a-f]{16})?[0-9a-f]{64}$";
-const maxRetrieve = 100;
+const treeIdParameter = { type: "string", pattern: "^[0-9]+$" } as const;
+// Rekor accepts either case (openapi.yaml entryUUID); ShardSet.byUuid normalizes.
+const uuidPattern = "^([0-9a-fA-F]{16})?[0-9a-fA-F]{64}$";
+// Rekor's limit (openapi.yaml SearchLogQuery maxItems; pkg/api/entries.go maxSearchQueries).
+const maxRetrieve = 10;
 
 /** The Rekor v1 API (sigstore/rekor openapi.yaml), over the log's shards. */
 export async function rekorApi(server: FastifyInstance, options: RekorApiOptions): Promise<void> {
@@ -68,7 +71,7 @@ export async function rekorApi(server: FastifyInstance, options: RekorApiOptions
     "/api/v1/log/publicKey",
     {
       schema: {
-        querystring: { type: "object", properties: { treeID: { type: "string", pattern: "^\\d+$" } } },
+        querystring: { type: "object", properties: { treeID: treeIdParameter } },
       },
     },
     async (request, reply) => {
@@ -90,7 +93,7 @@ export async function rekorApi(server: FastifyInstance, options: RekorApiOptions
           properties: {
             firstSize: { ...index, minimum: 1 },
             lastSize: { ...index, minimum: 1 },
-            treeID: { type: "string" },
+            treeID: treeIdParameter,
           },
         },
       },
@@ -163,6 +166,10 @@ export async function rekorApi(server: FastifyInstance, options: RekorApiOptions
     },
     async (request) => {
       const body = request.body as { entryUUIDs?: string[]; logIndexes?: number[]; entries?: unknown[] };
+      const total =
+        (body.entryUUIDs?.length ?? 0) + (body.logIndexes?.length ?? 0) + (body.entries?.length ?? 0);
+      if (total > maxRetrieve)
+        throw new ApiError(422, "TOO_MANY_QUERIES", `at most ${maxRetrieve} lookups in one request`);
       const lookups = [
         ...(body.entryUUIDs ?? []).map((uuid) => shards.byUuid(uuid)),
         ...(body.logIndexes ?? []).map((logIndex) => shards.atGlobalIndex(logIndex)),
