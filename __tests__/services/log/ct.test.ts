@@ -11,6 +11,13 @@ import type { FastifyInstance } from "fastify";
 import * as pkijs from "pkijs";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type SctJson,
+  sctFromJson,
+  sctListExtensionOid,
+  sctListExtensionValue,
+  sctToJson,
+} from "../../../services/common/ct/sct.ts";
 import { ApiError } from "../../../services/common/errors.ts";
 import { verifyConsistency, verifyInclusion } from "../../../services/common/merkle/verify.ts";
 import { createServer } from "../../../services/common/server.ts";
@@ -23,13 +30,6 @@ import {
   sthSignatureInput,
 } from "../../../services/log/ct/encoding.ts";
 import { CtLog } from "../../../services/log/ct/log.ts";
-import {
-  type SctJson,
-  sctFromJson,
-  sctListExtensionOid,
-  sctListExtensionValue,
-  sctToJson,
-} from "../../../services/log/ct/sct.ts";
 import { acceptSubmission, poisonExtensionOid, TrustedRoots } from "../../../services/log/ct/submission.ts";
 import { openSqlite } from "../../../services/log/storage/sqlite.ts";
 import { Tree } from "../../../services/log/tree.ts";

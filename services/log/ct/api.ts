@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
+import { sctToJson } from "../../common/ct/sct.ts";
 import { badRequest } from "../../common/errors.ts";
 import type { CtLog } from "./log.ts";
-import { sctToJson } from "./sct.ts";
 
 export interface CtApiOptions {
   log: CtLog;

@@ -1,4 +1,4 @@
-import { TlsFormatError, TlsReader, uint, vector } from "./tls.ts";
+import { TlsFormatError, TlsReader, uint, vector } from "../../common/ct/tls.ts";
 
 /** RFC 6962 §3.1 LogEntryType. */
 export const logEntryType = { x509: 0, precert: 1 } as const;
@@ -25,9 +25,6 @@ export interface TreeHead {
 const v1 = 0;
 const timestampedEntryLeaf = 0;
 const signatureType = { certificateTimestamp: 0, treeHash: 1 } as const;
-// RFC 5246 §7.4.1.4.1; RFC 6962 §2.1.4 allows logs ECDSA over P-256 with SHA-256.
-const hashAlgorithmSha256 = 4;
-const signatureAlgorithmEcdsa = 3;
 const maxAsn1Cert = 2 ** 24 - 1;
 
 export function encodeSignedEntry(entry: SignedEntry): Buffer {
@@ -89,18 +86,4 @@ export function sthSignatureInput(head: TreeHead): Buffer {
     uint(head.treeSize, 8),
     head.rootHash,
   ]);
-}
-
-/** RFC 5246 §4.7 `digitally-signed` with SHA-256 and ECDSA around a DER ECDSA signature. */
-export function encodeDigitallySigned(signature: Buffer): Buffer {
-  return Buffer.concat([Buffer.of(hashAlgorithmSha256, signatureAlgorithmEcdsa), vector(signature, 2)]);
-}
-
-export function decodeDigitallySigned(reader: TlsReader): Buffer {
-  const hash = reader.uint(1);
-  const algorithm = reader.uint(1);
-  if (hash !== hashAlgorithmSha256 || algorithm !== signatureAlgorithmEcdsa) {
-    throw new TlsFormatError(`unsupported signature algorithm (${hash}, ${algorithm})`);
-  }
-  return reader.vector(2);
 }

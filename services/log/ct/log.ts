@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
+import { encodeDigitallySigned } from "../../common/ct/digitally-signed.ts";
+import type { SignedCertificateTimestamp } from "../../common/ct/sct.ts";
 import { badRequest, notFound } from "../../common/errors.ts";
 import type { Signer } from "../../common/signer/types.ts";
 import type { LeafRecord } from "../storage/types.ts";
 import type { Tree } from "../tree.ts";
 import {
   decodeMerkleTreeLeaf,
-  encodeDigitallySigned,
   encodeMerkleTreeLeaf,
   encodeSignedEntry,
   type SignedEntry,
@@ -13,7 +14,6 @@ import {
   sthSignatureInput,
   type TimestampedEntry,
 } from "./encoding.ts";
-import type { SignedCertificateTimestamp } from "./sct.ts";
 import { acceptSubmission, TrustedRoots } from "./submission.ts";
 
 /** RFC 6962 §4.3 get-sth reply; also the `signed` form of this tree's stored checkpoints. */

@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from "node:crypto";
+import { vector } from "../../common/ct/tls.ts";
 import { badRequest } from "../../common/errors.ts";
 import {
   type CertificateParts,
@@ -8,7 +9,6 @@ import {
 } from "./certificate.ts";
 import { childrenOf, DerFormatError, decodeObjectIdentifier, readTlv, tags } from "./der.ts";
 import { asn1Cert, type SignedEntry } from "./encoding.ts";
-import { vector } from "./tls.ts";
 
 /** RFC 6962 §3.1 precertificate poison extension (critical, value ASN.1 NULL). */
 export const poisonExtensionOid = "1.3.6.1.4.1.11129.2.4.3";

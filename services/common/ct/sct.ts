@@ -1,5 +1,5 @@
-import { encodeTlv, tags } from "./der.ts";
-import { decodeDigitallySigned, encodeDigitallySigned } from "./encoding.ts";
+import { OctetString } from "asn1js";
+import { decodeDigitallySigned, encodeDigitallySigned } from "./digitally-signed.ts";
 import { TlsFormatError, TlsReader, uint, vector } from "./tls.ts";
 
 /** RFC 6962 §3.2 SignedCertificateTimestamp (v1). `signature` is the DER ECDSA signature. */
@@ -46,7 +46,7 @@ export function serializeSctList(scts: readonly SignedCertificateTimestamp[]): B
  * OCTET STRING, which X.509 then wraps in the extension's own OCTET STRING.
  */
 export function sctListExtensionValue(scts: readonly SignedCertificateTimestamp[]): Buffer {
-  return encodeTlv(tags.octetString, serializeSctList(scts));
+  return Buffer.from(new OctetString({ valueHex: serializeSctList(scts) }).toBER());
 }
 
 export function sctToJson(sct: SignedCertificateTimestamp): SctJson {
