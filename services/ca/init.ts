@@ -1,0 +1,178 @@
+import { generateKeyPairSync, randomUUID, sign, X509Certificate } from "node:crypto";
+import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import { z } from "zod";
+import { ConfigError, parseEnv, runMain } from "../common/config.ts";
+import { loadSigner, type SignerConfig, signerFromEnv } from "../common/signer/index.ts";
+import { type KeyAlgorithm, keyAlgorithms, type Signer } from "../common/signer/types.ts";
+import { issueCaHierarchy } from "./certificate/hierarchy.ts";
+
+export interface InitChainOptions {
+  rootSigner: Signer;
+  /** The CA service's own signer: the intermediate certifies its key. */
+  intermediateSigner: Signer;
+  subject: { organization: string; commonName: string };
+  /** Where the PEM chain (intermediate, then root) is written. */
+  out: string;
+  /** Replace an existing chain file; without it an existing file is refused. */
+  force?: boolean;
+}
+
+/** The algorithm the CA service loads its signer with, so the intermediate certifies such a key. */
+export const caKeyAlgorithm: KeyAlgorithm = "ecdsa-p256-sha256";
+// certificate-specification.md: a root SHOULD use P-384 or stronger.
+const rootKeyAlgorithm: KeyAlgorithm = "ecdsa-p384-sha384";
+const signAsync = promisify(sign);
+
+/** `ca init`: issues the root and intermediate with the configured signers and writes the chain. */
+export async function initChain(options: InitChainOptions): Promise<Buffer[]> {
+  const chain = await issueCaHierarchy(options);
+  await writeChain(options.out, chain, options.force ?? false);
+  return chain;
+}
+
+/**
+ * The chain the service serves, read from `path`. In local mode (`createIfMissing`) a missing
+ * chain is issued on first start under a throwaway root key that is never stored.
+ */
+export async function loadOrCreateChain(
+  path: string,
+  signer: Signer,
+  createIfMissing: boolean,
+): Promise<Buffer[]> {
+  const stored = await readIfPresent(path);
+  if (stored !== undefined) return parsePemChain(stored, path);
+  if (!createIfMissing)
+    throw new ConfigError(`${path}: the CA certificate chain does not exist; run ca init`);
+  const chain = await issueCaHierarchy({
+    rootSigner: ephemeralSigner(rootKeyAlgorithm),
+    intermediateSigner: signer,
+    subject: { organization: "Signet", commonName: "signet-local" },
+  });
+  try {
+    await writeChain(path, chain, false);
+    return chain;
+  } catch (error) {
+    // Another replica starting at the same moment wrote its chain first: serve that one.
+    if (error instanceof ConfigError) return parsePemChain(await readFile(path, "utf8"), path);
+    throw error;
+  }
+}
+
+export function parsePemChain(pem: string, path: string): Buffer[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) throw new ConfigError(`${path}: no PEM certificate found`);
+  try {
+    return blocks.map((block) => Buffer.from(new X509Certificate(block).raw));
+  } catch {
+    throw new ConfigError(`${path}: holds a PEM block that is not an X.509 certificate`);
+  }
+}
+
+/** Writes atomically; without `force`, an existing file is kept (link fails instead of replacing). */
+async function writeChain(path: string, chain: readonly Buffer[], force: boolean): Promise<void> {
+  const pem = chain.map((der) => new X509Certificate(der).toString()).join("");
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${randomUUID()}.tmp`;
+  await writeFile(temporary, pem, { mode: 0o644 });
+  try {
+    if (force) await rename(temporary, path);
+    else await link(temporary, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new ConfigError(
+        `${path}: a CA certificate chain already exists; set SIGNET_CA_INIT_FORCE=true to replace it`,
+      );
+    }
+    throw error;
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+async function readIfPresent(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+function ephemeralSigner(algorithm: KeyAlgorithm): Signer {
+  const { hash, namedCurve } = keyAlgorithms[algorithm];
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve });
+  return {
+    algorithm,
+    publicKey,
+    spki: publicKey.export({ type: "spki", format: "der" }),
+    sign: (data) => signAsync(hash, data, privateKey),
+  };
+}
+
+/** `ca init`'s environment: the two signers (file keys are generated when missing), names, output. */
+export function loadInitConfig(env: NodeJS.ProcessEnv = process.env) {
+  const raw = parseEnv(
+    {
+      SIGNET_CA_DATA_DIR: z.string().default(".signet/ca"),
+      SIGNET_CA_SIGNER: z.enum(["file", "kms"]).default("file"),
+      SIGNET_CA_KEY: z.string().optional(),
+      SIGNET_CA_ROOT_SIGNER: z.enum(["file", "kms"]).default("file"),
+      SIGNET_CA_ROOT_KEY: z.string().optional(),
+      SIGNET_CA_CHAIN: z.string().optional(),
+      SIGNET_CA_ORGANIZATION: z.string().min(1).default("Signet"),
+      SIGNET_CA_COMMON_NAME: z.string().min(1).default("signet"),
+      SIGNET_CA_INIT_FORCE: z.stringbool().default(false),
+    },
+    env,
+  );
+  const dataDir = resolve(raw.SIGNET_CA_DATA_DIR);
+  const signer = (
+    kind: "file" | "kms",
+    key: string | undefined,
+    file: string,
+    variable: string,
+    fileAlgorithm: KeyAlgorithm,
+    kmsAlgorithm?: KeyAlgorithm,
+  ): SignerConfig => {
+    const config = signerFromEnv(kind, key, join(dataDir, file), variable);
+    if (config.kind === "file") return { ...config, create: true, algorithm: fileAlgorithm };
+    return kmsAlgorithm ? { ...config, algorithm: kmsAlgorithm } : config;
+  };
+  return {
+    rootSigner: signer(
+      raw.SIGNET_CA_ROOT_SIGNER,
+      raw.SIGNET_CA_ROOT_KEY,
+      "root-key.pem",
+      "SIGNET_CA_ROOT_KEY",
+      rootKeyAlgorithm,
+    ),
+    intermediateSigner: signer(
+      raw.SIGNET_CA_SIGNER,
+      raw.SIGNET_CA_KEY,
+      "ca-key.pem",
+      "SIGNET_CA_KEY",
+      caKeyAlgorithm,
+      caKeyAlgorithm,
+    ),
+    subject: { organization: raw.SIGNET_CA_ORGANIZATION, commonName: raw.SIGNET_CA_COMMON_NAME },
+    out: raw.SIGNET_CA_CHAIN ?? join(dataDir, "chain.pem"),
+    force: raw.SIGNET_CA_INIT_FORCE,
+  };
+}
+
+if (import.meta.main) {
+  runMain(async () => {
+    const config = loadInitConfig();
+    const [rootSigner, intermediateSigner] = await Promise.all([
+      loadSigner(config.rootSigner),
+      loadSigner(config.intermediateSigner),
+    ]);
+    const chain = await initChain({ ...config, rootSigner, intermediateSigner });
+    const root = new X509Certificate(chain.at(-1) as Buffer);
+    process.stdout.write(
+      `signet: wrote the CA chain to ${config.out} (root SHA-256 ${root.fingerprint256})\n`,
+    );
+  });
+}
