@@ -29,7 +29,7 @@ beforeAll(async () => {
     caUrl: ca.url,
     tsaChain: log.service.tsaChain,
     tsaUrl: `${log.url}/api/v1/timestamp`,
-    ctlog: { url: log.url, spki: log.service.ct.signer.spki },
+    ctlog: { url: log.url, spki: log.service.ct.spki },
   });
   // Every check on, SCTs included: what a verifier of the public good instance requires.
   verifier = new Verifier(toTrustMaterial(TrustedRoot.fromJSON(root)), {

@@ -54,6 +54,8 @@ export class CtLog {
   readonly maxMergeDelaySeconds: number;
   readonly tree: Tree;
   readonly treeId: string;
+  /** DER SubjectPublicKeyInfo of the log key, as the trusted root lists it. */
+  readonly spki: Buffer;
   private readonly signer: Signer;
   // Concurrent identical submissions in this process share one append, so they get one entry.
   private readonly pending = new Map<string, Promise<SignedCertificateTimestamp>>();
@@ -63,6 +65,7 @@ export class CtLog {
     this.tree = options.tree;
     this.treeId = options.treeId;
     this.signer = options.signer;
+    this.spki = options.signer.spki;
     this.roots = TrustedRoots.fromPem(options.rootsPem);
     this.maxMergeDelaySeconds = options.maxMergeDelaySeconds ?? 86_400;
     this.logId = createHash("sha256").update(options.signer.spki).digest();
