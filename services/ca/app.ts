@@ -8,7 +8,7 @@ import { CertificateAuthority } from "./certificate/authority.ts";
 import type { CaConfig } from "./config.ts";
 import { CtClient } from "./ct-client.ts";
 import { IdentityVerifier } from "./identity/verifier.ts";
-import { caKeyAlgorithm, loadOrCreateChain } from "./init.ts";
+import { loadOrCreateChain } from "./init.ts";
 import { CaMetrics } from "./metrics.ts";
 import { RateLimiter } from "./rate-limit.ts";
 
@@ -20,7 +20,7 @@ export interface CaService {
 
 /** Builds the CA service (Fulcio API) from validated configuration. */
 export async function buildCaService(config: CaConfig, logger: Logger | false): Promise<CaService> {
-  const signer = await loadSigner({ ...config.signer, algorithm: caKeyAlgorithm });
+  const signer = await loadSigner(config.signer);
   const chain = await loadOrCreateChain(config.chainPath, signer, config.createChain);
   const ca = new CertificateAuthority({ signer, chain });
   const registry = createRegistry("signet_ca");

@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { parseEnv } from "../common/config.ts";
 import { signerFromEnv } from "../common/signer/index.ts";
+import { caKeyAlgorithm } from "./init.ts";
 
 const issuerSchema = z
   .strictObject({
@@ -74,6 +75,8 @@ export function loadCaConfig(env: NodeJS.ProcessEnv = process.env) {
       raw.SIGNET_CA_KEY,
       join(dataDir, "ca-key.pem"),
       "SIGNET_CA_KEY",
+      // A KMS key keeps its own algorithm (the platform's CA key is P-384, as Fulcio's).
+      { file: caKeyAlgorithm },
     ),
     chainPath: raw.SIGNET_CA_CHAIN ?? join(dataDir, "chain.pem"),
     // A chain is generated only for a key generated here (local mode); otherwise `ca init` made it.

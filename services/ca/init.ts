@@ -136,9 +136,12 @@ export function loadInitConfig(env: NodeJS.ProcessEnv = process.env) {
     fileAlgorithm: KeyAlgorithm,
     kmsAlgorithm?: KeyAlgorithm,
   ): SignerConfig => {
-    const config = signerFromEnv(kind, key, join(dataDir, file), variable);
-    if (config.kind === "file") return { ...config, create: true, algorithm: fileAlgorithm };
-    return kmsAlgorithm ? { ...config, algorithm: kmsAlgorithm } : config;
+    const config = signerFromEnv(kind, key, join(dataDir, file), variable, {
+      file: fileAlgorithm,
+      kms: kmsAlgorithm,
+    });
+    // `ca init` creates the key files it is pointed at.
+    return config.kind === "file" ? { ...config, create: true } : config;
   };
   return {
     rootSigner: signer(

@@ -45,9 +45,9 @@ function rekorCheckpoints(hostname: string, treeId: string, signer: Signer) {
 /** Builds the whole log service (Rekor API, CT log, TSA) from validated configuration. */
 export async function buildLogService(config: LogConfig, logger: Logger | false): Promise<LogService> {
   const [logSigner, ctSigner, tsaSigner] = await Promise.all([
-    loadSigner({ ...config.logSigner, algorithm: "ecdsa-p256-sha256" }),
-    loadSigner({ ...config.ct.signer, algorithm: "ecdsa-p256-sha256" }),
-    loadSigner({ ...config.tsa.signer, algorithm: "ecdsa-p256-sha256" }),
+    loadSigner(config.logSigner),
+    loadSigner(config.ct.signer),
+    loadSigner(config.tsa.signer),
   ]);
   const registry = createRegistry("signet_log");
   const metrics = new LogMetrics(registry);

@@ -2,6 +2,7 @@ import { join, resolve } from "node:path";
 import { z } from "zod";
 import { parseEnv } from "../common/config.ts";
 import { signerFromEnv } from "../common/signer/index.ts";
+import type { KeyAlgorithm } from "../common/signer/types.ts";
 
 const shardSchema = z.strictObject({
   treeId: z.string().regex(/^[1-9]\d{0,18}$/, "tree ids are positive 64-bit decimal numbers"),
@@ -78,8 +79,16 @@ export function loadLogConfig(env: NodeJS.ProcessEnv = process.env) {
     env,
   );
   const dataDir = resolve(raw.SIGNET_LOG_DATA_DIR);
-  const signer = (kind: "file" | "kms", key: string | undefined, file: string, variable: string) =>
-    signerFromEnv(kind, key, join(dataDir, file), variable);
+  // Clients verify checkpoints, SETs and SCTs with SHA-256 whatever the curve: those keys are
+  // P-256. The TSA's algorithm travels in its tokens, so a P-384 KMS key works there too.
+  const p256 = { file: "ecdsa-p256-sha256", kms: "ecdsa-p256-sha256" } as const;
+  const signer = (
+    kind: "file" | "kms",
+    key: string | undefined,
+    file: string,
+    variable: string,
+    algorithm: { file: KeyAlgorithm; kms?: KeyAlgorithm } = p256,
+  ) => signerFromEnv(kind, key, join(dataDir, file), variable, algorithm);
   return {
     host: raw.SIGNET_LOG_HOST,
     port: raw.SIGNET_LOG_PORT,
@@ -98,7 +107,9 @@ export function loadLogConfig(env: NodeJS.ProcessEnv = process.env) {
       rootsPath: raw.SIGNET_CT_ROOTS,
     },
     tsa: {
-      signer: signer(raw.SIGNET_TSA_SIGNER, raw.SIGNET_TSA_KEY, "tsa-key.pem", "SIGNET_TSA_KEY"),
+      signer: signer(raw.SIGNET_TSA_SIGNER, raw.SIGNET_TSA_KEY, "tsa-key.pem", "SIGNET_TSA_KEY", {
+        file: "ecdsa-p256-sha256",
+      }),
       chainPath: raw.SIGNET_TSA_CHAIN ?? join(dataDir, "tsa-chain.pem"),
       createChain: raw.SIGNET_TSA_CHAIN === undefined,
     },

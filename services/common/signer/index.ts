@@ -1,7 +1,7 @@
 import { ConfigError } from "../config.ts";
 import { type KmsClientLike, type KmsSignerConfig, loadKmsSigner } from "./kms.ts";
 import { type FileSignerConfig, loadFileSigner } from "./local.ts";
-import type { Signer } from "./types.ts";
+import type { KeyAlgorithm, Signer } from "./types.ts";
 
 export type { KmsClientLike } from "./kms.ts";
 export type { KeyAlgorithm, Signer } from "./types.ts";
@@ -25,15 +25,19 @@ async function defaultKmsClient(): Promise<KmsClientLike> {
 
 /**
  * A signer as services configure it from the environment: `kms` needs a key version resource
- * name; `file` uses the given key path, or generates `defaultPath` on first start.
+ * name; `file` uses the given key path, or generates `defaultPath` on first start. `algorithm.file`
+ * is the curve of a key file; `algorithm.kms`, when set, is the only algorithm a KMS key may have
+ * (otherwise the key's own algorithm is used).
  */
 export function signerFromEnv(
   kind: "file" | "kms",
   key: string | undefined,
   defaultPath: string,
   variable: string,
-): { kind: "file"; path: string; create: boolean } | { kind: "kms"; keyVersion: string } {
-  if (kind === "file") return { kind, path: key ?? defaultPath, create: key === undefined };
+  algorithm: { file: KeyAlgorithm; kms?: KeyAlgorithm },
+): SignerConfig {
+  if (kind === "file")
+    return { kind, path: key ?? defaultPath, create: key === undefined, algorithm: algorithm.file };
   if (key === undefined) throw new ConfigError(`${variable}: required when its signer is kms`);
-  return { kind, keyVersion: key };
+  return { kind, keyVersion: key, ...(algorithm.kms ? { algorithm: algorithm.kms } : {}) };
 }
