@@ -6,6 +6,7 @@ import {
   type NodeId,
   StaleTreeError,
   type StoredCheckpoint,
+  type StoredNode,
   type TreeStorage,
 } from "./storage/types.ts";
 
@@ -59,9 +60,12 @@ export class Tree {
   private readonly options: Required<Omit<TreeOptions, "onBatch">> & Pick<TreeOptions, "onBatch">;
   private frontier: Frontier;
   private latest: StoredCheckpoint;
+  private readonly cache = new NodeCache();
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
   private closed = false;
+  /** A batch failed after the frontier may have moved: reload from storage before the next one. */
+  private stale = false;
 
   private constructor(
     storage: TreeStorage,
@@ -94,9 +98,7 @@ export class Tree {
     if (this.closed) return Promise.reject(new TreeClosedError("the log is shutting down"));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, hash: leafHash(request.value), resolve, reject });
-      this.draining ??= this.drain().finally(() => {
-        this.draining = undefined;
-      });
+      this.draining ??= this.drain();
     });
   }
 
@@ -108,17 +110,32 @@ export class Tree {
   }
 
   inclusionProof(index: number, size: number): Promise<Buffer[]> {
-    return inclusionProof((ids) => this.storage.nodes(ids), index, size);
+    return inclusionProof(this.readNodes, index, size);
   }
 
   consistencyProof(first: number, second: number): Promise<Buffer[]> {
-    return consistencyProof((ids) => this.storage.nodes(ids), first, second);
+    return consistencyProof(this.readNodes, first, second);
   }
 
   /** The root hash at an earlier size, from stored nodes. */
   rootAt(size: number): Promise<Buffer> {
-    return rootOf((ids) => this.storage.nodes(ids), size);
+    return rootOf(this.readNodes, size);
   }
+
+  /** Stored nodes, from the cache where it has them: every append answers with a proof. */
+  private readonly readNodes = async (ids: readonly NodeId[]): Promise<Buffer[]> => {
+    const hashes = ids.map((id) => this.cache.get(id));
+    const missing = ids.filter((_, i) => hashes[i] === undefined);
+    if (missing.length === 0) return hashes as Buffer[];
+    const read = await this.storage.nodes(missing);
+    let next = 0;
+    return hashes.map((hash, i) => {
+      if (hash !== undefined) return hash;
+      const stored = read[next++] as Buffer;
+      this.cache.set({ ...(ids[i] as NodeId), hash: stored });
+      return stored;
+    });
+  };
 
   leafAt(index: number): Promise<LeafRecord | undefined> {
     return this.storage.leafAt(index);
@@ -143,25 +160,32 @@ export class Tree {
     await this.storage.close();
   }
 
+  // Never rejects. `draining` is cleared in the same turn as the last look at the queue: an append
+  // queued after that look must start a new drain, not wait for a finished one.
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      try {
-        await this.commitWithRetry(batch);
-      } catch (error) {
-        for (const pending of batch) pending.reject(error);
-        await this.reload();
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.options.maxBatch);
+        try {
+          await this.commitWithRetry(batch);
+        } catch (error) {
+          for (const pending of batch) pending.reject(error);
+          this.stale = true;
+        }
       }
+    } finally {
+      this.draining = undefined;
     }
   }
 
   private async commitWithRetry(batch: Pending[]): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
+        if (this.stale) await this.reload();
         return await this.commit(batch);
       } catch (error) {
         if (!(error instanceof StaleTreeError) || attempt >= 5) throw error;
-        await this.reload();
+        this.stale = true;
       }
     }
   }
@@ -170,6 +194,7 @@ export class Tree {
     const stored = await this.storage.head();
     this.frontier = await Frontier.load((ids) => this.storage.nodes(ids), stored?.size ?? 0);
     if (stored) this.latest = stored;
+    this.stale = false;
   }
 
   private async commit(batch: Pending[]): Promise<void> {
@@ -188,11 +213,22 @@ export class Tree {
         continue;
       }
       const index = expectedSize + fresh.length;
-      const extra = (await pending.request.extra?.({ index, integratedTime })) ?? null;
-      const leaf = { index, leafHash: pending.hash, value: pending.request.value, extra, integratedTime };
+      const leaf: LeafRecord = {
+        index,
+        leafHash: pending.hash,
+        value: pending.request.value,
+        extra: null,
+        integratedTime,
+      };
       known.set(key, leaf);
       fresh.push({ pending, leaf });
     }
+    // Each extra (a SET signature) depends only on its leaf's position: sign them all at once.
+    await Promise.all(
+      fresh.map(async ({ pending, leaf }) => {
+        leaf.extra = (await pending.request.extra?.({ index: leaf.index, integratedTime })) ?? null;
+      }),
+    );
 
     const checkpoint =
       fresh.length > 0 ? await this.extend(fresh, expectedSize, integratedTime) : await this.head();
@@ -231,7 +267,49 @@ export class Tree {
       ),
       checkpoint,
     });
+    for (const { leaf } of fresh) this.cache.set({ level: 0, index: leaf.index, hash: leaf.leafHash });
+    for (const node of nodes) this.cache.set(node);
     this.latest = checkpoint;
     return checkpoint;
+  }
+}
+
+/**
+ * Recently written or read node hashes. Every append is answered with an inclusion proof whose
+ * nodes the batch just wrote or sit on the tree's right edge, so most proofs read nothing. A
+ * stored node never changes, so an entry can only be missing, never stale; only committed nodes
+ * go in. Two generations bound the memory: when the young one fills up, the old one is dropped.
+ */
+class NodeCache {
+  static readonly generationSize = 16_384;
+  private young = new Map<number, Buffer>();
+  private old = new Map<number, Buffer>();
+
+  get(id: NodeId): Buffer | undefined {
+    const key = NodeCache.key(id);
+    if (key === undefined) return undefined;
+    const young = this.young.get(key);
+    if (young !== undefined) return young;
+    const old = this.old.get(key);
+    if (old !== undefined) this.put(key, old);
+    return old;
+  }
+
+  set(node: StoredNode): void {
+    const key = NodeCache.key(node);
+    if (key !== undefined) this.put(key, node.hash);
+  }
+
+  private put(key: number, hash: Buffer): void {
+    if (this.young.size >= NodeCache.generationSize) {
+      this.old = this.young;
+      this.young = new Map();
+    }
+    this.young.set(key, hash);
+  }
+
+  // One exact number per node while index < 2^47 (levels stay below 64); larger trees are not cached.
+  private static key({ level, index }: NodeId): number | undefined {
+    return index < 2 ** 47 ? index * 64 + level : undefined;
   }
 }
