@@ -1,7 +1,8 @@
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import { parseEnv } from "../common/config.ts";
+import { ConfigError, parseEnv } from "../common/config.ts";
 import { signerFromEnv } from "../common/signer/index.ts";
+import { IssuerRegistry } from "./identity/issuers.ts";
 import { caKeyAlgorithm } from "./init.ts";
 
 const issuerSchema = z
@@ -31,7 +32,17 @@ const issuerList = z
       return z.NEVER;
     }
   })
-  .pipe(z.array(issuerSchema).min(1));
+  .pipe(z.array(issuerSchema).min(1))
+  // The identity verifier's own checks (subject and trust domains, duplicates) run here too, so
+  // a bad issuer stops the start with a line that names this variable.
+  .superRefine((issuers, ctx) => {
+    try {
+      new IssuerRegistry(issuers);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      ctx.addIssue({ code: "custom", message: error.message });
+    }
+  });
 
 const perMinute = z.coerce.number().int().min(0);
 
@@ -47,7 +58,7 @@ export function loadCaConfig(env: NodeJS.ProcessEnv = process.env) {
       SIGNET_CA_KEY: z.string().optional(),
       SIGNET_CA_CHAIN: z.string().optional(),
       // The CT log's base URL (including any prefix); without one, certificates carry no SCT.
-      SIGNET_CA_CT_URL: z.url().optional(),
+      SIGNET_CA_CT_URL: z.url({ protocol: /^https?$/ }).optional(),
       SIGNET_CA_CT_TIMEOUT_MS: z.coerce.number().int().positive().default(5000),
       SIGNET_CA_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
       // 0 turns a limit off.

@@ -48,13 +48,7 @@ export function verifyPublicKeyRequest(request: PublicKeyRequest, challenge: str
  */
 export function verifyCsr(pem: string): Buffer {
   const request = parseCsr(pem);
-  const key = acceptClientKey(
-    createPublicKey({
-      key: Buffer.from(request.subjectPublicKeyInfo.toSchema().toBER()),
-      format: "der",
-      type: "spki",
-    }),
-  );
+  const key = acceptClientKey(csrPublicKey(request));
   const algorithm = csrSignatureAlgorithms[request.signatureAlgorithm.algorithmId];
   if (!algorithm) {
     throw new ApiError(
@@ -101,6 +95,15 @@ function parsePublicKey(content: string): KeyObject {
     return createPublicKey({ key: block.der, format: "der", type });
   } catch {
     throw malformed("publicKey.content does not hold a readable public key");
+  }
+}
+
+function csrPublicKey(request: CertificationRequest): KeyObject {
+  try {
+    const spki = Buffer.from(request.subjectPublicKeyInfo.toSchema().toBER());
+    return createPublicKey({ key: spki, format: "der", type: "spki" });
+  } catch {
+    throw malformed("certificateSigningRequest does not hold a readable public key");
   }
 }
 

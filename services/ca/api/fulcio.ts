@@ -18,8 +18,14 @@ export interface FulcioApiOptions {
 }
 
 interface SigningCertRequest {
-  credentials: { oidcIdentityToken: string };
+  credentials?: { oidcIdentityToken: string };
   publicKeyRequest?: { publicKey: { algorithm?: string; content: string }; proofOfPossession: string };
+  certificateSigningRequest?: string;
+}
+
+interface LegacySigningCertRequest {
+  publicKey?: { algorithm?: string; content: string };
+  signedEmailAddress?: string;
   certificateSigningRequest?: string;
 }
 
@@ -29,9 +35,9 @@ const pem = (der: Buffer) =>
     .replace(/(.{64})/g, "$1\n")
     .replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`;
 
+// Fulcio's HTTP gateway also takes the token from `Authorization: Bearer` (cmd/app/http.go).
 const signingCertSchema = {
   type: "object",
-  required: ["credentials"],
   properties: {
     credentials: {
       type: "object",
@@ -54,9 +60,9 @@ const signingCertSchema = {
   },
 } as const;
 
+// fulcio_legacy.proto: every field is optional.
 const legacySchema = {
   type: "object",
-  required: ["publicKey", "signedEmailAddress"],
   properties: {
     publicKey: {
       type: "object",
@@ -64,6 +70,7 @@ const legacySchema = {
       properties: { algorithm: { type: "string" }, content: { type: "string", maxLength: 16_384 } },
     },
     signedEmailAddress: { type: "string", maxLength: 2048 },
+    certificateSigningRequest: { type: "string", maxLength: 16_384 },
   },
 } as const;
 
@@ -91,24 +98,30 @@ export async function fulcioApi(server: FastifyInstance, options: FulcioApiOptio
       metrics.issued(principal.issuerType);
       return [pem(leaf), ...chainPem];
     } catch (error) {
-      if (error instanceof ApiError) metrics.refused(error.code);
       if (error instanceof RateLimitedError) reply.header("Retry-After", String(error.retryAfterSeconds));
       throw error;
     }
   }
 
+  // Refusals are counted by the code the client receives, so those Fastify raises before a
+  // handler runs (bad JSON, wrong content type, body too large, schema violations) count too.
+  server.addHook("onSend", async (_request, reply, payload) => {
+    if (reply.statusCode >= 400) metrics.refused(errorCodeOf(payload));
+    return payload;
+  });
+
   server.post("/api/v2/signingCert", { schema: { body: signingCertSchema } }, async (request, reply) => {
     const body = request.body as SigningCertRequest;
     const { publicKeyRequest, certificateSigningRequest } = body;
     if ((publicKeyRequest === undefined) === (certificateSigningRequest === undefined)) {
-      metrics.refused("MALFORMED_REQUEST");
       throw new ApiError(
         400,
         "MALFORMED_REQUEST",
         "give exactly one of publicKeyRequest and certificateSigningRequest",
       );
     }
-    const certificates = await issueFor(request, reply, body.credentials.oidcIdentityToken, (principal) =>
+    const token = body.credentials?.oidcIdentityToken ?? bearerToken(request);
+    const certificates = await issueFor(request, reply, token, (principal) =>
       publicKeyRequest
         ? verifyPublicKeyRequest(publicKeyRequest, principal.challenge)
         : verifyCsr(csrText(certificateSigningRequest as string)),
@@ -119,24 +132,30 @@ export async function fulcioApi(server: FastifyInstance, options: FulcioApiOptio
   });
 
   server.post("/api/v1/signingCert", { schema: { body: legacySchema } }, async (request, reply) => {
-    const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
-    if (!token) {
-      metrics.refused("MISSING_TOKEN");
-      throw new ApiError(401, "MISSING_TOKEN", "an Authorization: Bearer <OIDC token> header is required");
+    const token = bearerToken(request);
+    const { publicKey, signedEmailAddress, certificateSigningRequest } =
+      request.body as LegacySigningCertRequest;
+    // Fulcio's legacy server: a non-empty CSR wins, else the key and its signed challenge.
+    const keyOf = certificateSigningRequest
+      ? () => verifyCsr(csrText(certificateSigningRequest))
+      : publicKey && signedEmailAddress !== undefined
+        ? (principal: Principal) =>
+            verifyPublicKeyRequest(
+              {
+                publicKey: { algorithm: publicKey.algorithm, content: legacyKeyPem(publicKey.content) },
+                proofOfPossession: signedEmailAddress,
+              },
+              principal.challenge,
+            )
+        : undefined;
+    if (!keyOf) {
+      throw new ApiError(
+        400,
+        "MALFORMED_REQUEST",
+        "give certificateSigningRequest, or publicKey and signedEmailAddress",
+      );
     }
-    const body = request.body as {
-      publicKey: { algorithm?: string; content: string };
-      signedEmailAddress: string;
-    };
-    const certificates = await issueFor(request, reply, token, (principal) =>
-      verifyPublicKeyRequest(
-        {
-          publicKey: { algorithm: body.publicKey.algorithm, content: legacyKeyPem(body.publicKey.content) },
-          proofOfPossession: body.signedEmailAddress,
-        },
-        principal.challenge,
-      ),
-    );
+    const certificates = await issueFor(request, reply, token, keyOf);
     return reply.code(201).type("application/pem-certificate-chain").send(certificates.join(""));
   });
 
@@ -150,11 +169,34 @@ export async function fulcioApi(server: FastifyInstance, options: FulcioApiOptio
     issuers: options.issuers.map((issuer) => ({
       ...(issuer.url ? { issuerUrl: issuer.url } : { wildcardIssuerUrl: issuer.metaUrl }),
       audience: issuer.clientId,
+      issuerType: issuer.type,
       challengeClaim: issuer.type === "email" ? "email" : "sub",
       ...(issuer.type === "spiffe" ? { spiffeTrustDomain: issuer.subjectDomain } : {}),
       ...(issuer.type === "uri" ? { subjectDomain: issuer.subjectDomain } : {}),
     })),
   }));
+}
+
+function bearerToken(request: FastifyRequest): string {
+  const token = /^Bearer (\S+)$/.exec(request.headers.authorization ?? "")?.[1];
+  if (!token) {
+    throw new ApiError(
+      401,
+      "MISSING_TOKEN",
+      "an OIDC identity token is required, in credentials.oidcIdentityToken or an Authorization: Bearer header",
+    );
+  }
+  return token;
+}
+
+/** The `code` of an error body as the error handler serialized it. */
+function errorCodeOf(payload: unknown): string {
+  try {
+    const { code } = JSON.parse(String(payload)) as { code?: unknown };
+    return typeof code === "string" ? code : "UNKNOWN";
+  } catch {
+    return "UNKNOWN";
+  }
 }
 
 /** grpc-gateway sends `bytes` fields base64-encoded; accept the PEM either way. */
