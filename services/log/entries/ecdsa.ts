@@ -12,6 +12,7 @@
  * x(u2·P) is exactly what ECDH computeSecret returns. The signature is valid iff x(R) ≡ r (mod n).
  */
 import { createECDH, type ECDH } from "node:crypto";
+import { invert, mod } from "./modular.ts";
 
 export type EcCurve = "P-256" | "P-384" | "P-521";
 
@@ -24,6 +25,8 @@ interface CurveParameters {
   n: bigint;
   /** Bytes of a field element (and of an uncompressed coordinate). */
   size: number;
+  /** Bit length of n. */
+  orderBits: number;
 }
 
 const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
@@ -32,18 +35,21 @@ const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
     p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
     n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
     size: 32,
+    orderBits: 256,
   },
   "P-384": {
     openssl: "secp384r1",
     p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
     n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
     size: 48,
+    orderBits: 384,
   },
   "P-521": {
     openssl: "secp521r1",
     p: (1n << 521n) - 1n,
     n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
     size: 66,
+    orderBits: 521,
   },
 };
 
@@ -62,7 +68,7 @@ export function verifyEcdsaDigest(curve: EcCurve, point: Buffer, digest: Buffer,
   if (!rs) return false;
   const { r, s } = rs;
   if (r <= 0n || r >= c.n || s <= 0n || s >= c.n) return false;
-  const e = digestToInteger(digest, c.n);
+  const e = digestToInteger(digest, c.orderBits);
   // One inversion serves both 1/r and 1/s: 1/r = s/(rs), 1/s = r/(rs).
   const inverse = invert(mod(r * s, c.n), c.n);
   const k = mod(e * s * inverse, c.n);
@@ -87,7 +93,7 @@ function ecdh(curve: EcCurve): ECDH {
 function multiplyBase(curve: EcCurve, k: bigint): { x: bigint; y: bigint } {
   const { size } = CURVES[curve];
   const instance = ecdh(curve);
-  instance.setPrivateKey(toBuffer(k, scalarSize(curve)));
+  instance.setPrivateKey(toBuffer(k, Math.ceil(CURVES[curve].orderBits / 8)));
   const encoded = instance.getPublicKey();
   return { x: toBigInt(encoded.subarray(1, 1 + size)), y: toBigInt(encoded.subarray(1 + size)) };
 }
@@ -96,7 +102,7 @@ function multiplyBase(curve: EcCurve, k: bigint): { x: bigint; y: bigint } {
 function multiplyX(curve: EcCurve, k: bigint, p: { x: bigint; y: bigint }): bigint | undefined {
   const { size } = CURVES[curve];
   const instance = ecdh(curve);
-  instance.setPrivateKey(toBuffer(k, scalarSize(curve)));
+  instance.setPrivateKey(toBuffer(k, Math.ceil(CURVES[curve].orderBits / 8)));
   const encoded = Buffer.concat([Buffer.of(0x04), toBuffer(p.x, size), toBuffer(p.y, size)]);
   try {
     return toBigInt(instance.computeSecret(encoded));
@@ -119,8 +125,8 @@ function add(a: { x: bigint; y: bigint }, b: { x: bigint; y: bigint }, p: bigint
 }
 
 /** SEC 1 §4.1.4 step 3: the leftmost bitlen(n) bits of the digest. */
-function digestToInteger(digest: Buffer, n: bigint): bigint {
-  const excess = digest.length * 8 - n.toString(2).length;
+function digestToInteger(digest: Buffer, orderBits: number): bigint {
+  const excess = digest.length * 8 - orderBits;
   const value = toBigInt(digest);
   return excess > 0 ? value >> BigInt(excess) : value;
 }
@@ -161,27 +167,6 @@ function readInteger(der: Buffer, offset: number): { value: bigint; next: number
   if (first & 0x80) return undefined; // negative
   if (first === 0 && header.length > 1 && second !== undefined && !(second & 0x80)) return undefined; // not minimal
   return { value: toBigInt(der.subarray(start, end)), next: end };
-}
-
-function scalarSize(curve: EcCurve): number {
-  return Math.ceil(CURVES[curve].n.toString(2).length / 8);
-}
-
-function mod(a: bigint, m: bigint): bigint {
-  const r = a % m;
-  return r < 0n ? r + m : r;
-}
-
-/** Modular inverse by the extended Euclidean algorithm; m is prime and a is not 0 mod m. */
-function invert(a: bigint, m: bigint): bigint {
-  let [r0, r1] = [a, m];
-  let [s0, s1] = [1n, 0n];
-  while (r1 !== 0n) {
-    const q = r0 / r1;
-    [r0, r1] = [r1, r0 - q * r1];
-    [s0, s1] = [s1, s0 - q * s1];
-  }
-  return mod(s0, m);
 }
 
 function toBigInt(bytes: Buffer): bigint {

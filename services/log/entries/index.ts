@@ -9,6 +9,7 @@ import { intotoV002 } from "./intoto.ts";
 import { jcs } from "./jcs.ts";
 import { parseShape, reject } from "./rejection.ts";
 import type { EntryKind, EntryType, ValidatedEntry } from "./types.ts";
+import { validationPool } from "./validation-pool.ts";
 
 export { type SearchQuery, searchKeysForQuery } from "./search.ts";
 export type { EntryKind, ValidatedEntry } from "./types.ts";
@@ -36,6 +37,14 @@ export function validateProposedEntry(proposed: unknown): ValidatedEntry {
     canonicalBody: jcs({ apiVersion, kind, spec: canonical.spec }),
     searchKeys: [...new Set(canonical.searchKeys)],
   };
+}
+
+/**
+ * validateProposedEntry on a worker thread, for the append route: the same checks and the same
+ * ApiErrors, without holding up the event loop for the signature check.
+ */
+export function validateProposedEntryAsync(proposed: unknown): Promise<ValidatedEntry> {
+  return validationPool.validate(proposed);
 }
 
 function entryType(kind: string, apiVersion: string): EntryType {

@@ -6,6 +6,7 @@ import { createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import type { EcCurve } from "./ecdsa.ts";
 import { decodeBase64, decodePem, encodePem } from "./encoding.ts";
 import { reject } from "./rejection.ts";
+import { certificateSpki } from "./spki.ts";
 import { LIMITS } from "./types.ts";
 
 export type KeyAlgorithm =
@@ -89,7 +90,7 @@ function fromCertificate(der: Buffer, field: string): VerificationKey {
   } catch {
     return reject("UNSUPPORTED_KEY", `${field}: the certificate's key type is not supported`);
   }
-  const spki = publicKey.export({ type: "spki", format: "der" });
+  const spki = certificateSpki(certificate.raw) ?? publicKey.export({ type: "spki", format: "der" });
   const names = subjectAltNames(certificate.subjectAltName);
   return freeze({
     publicKey,
