@@ -1,18 +1,18 @@
 // Embedded driver over node:sqlite. One process owns the file in practice, but BEGIN IMMEDIATE
-// and the stored size check keep a second writer from forking the tree.
+// and the stored size check keep a second writer from forking the tree. Reads run on the event
+// loop; appends to a file run on a writer thread (sqlite-writer.ts).
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { checkBatch } from "./batch.ts";
 import { createMigrationsTable, pendingMigrations, sqliteDialect } from "./migrations.ts";
-import {
-  type AppendBatch,
-  type LeafRecord,
-  type NodeId,
-  StaleTreeError,
-  type StoredCheckpoint,
-  type TreeStorage,
-} from "./types.ts";
+import { inTransaction, LEAF_COLUMNS, SqliteAppender } from "./sqlite-append.ts";
+import { SqliteWriter } from "./sqlite-writer.ts";
+import type { AppendBatch, LeafRecord, NodeId, StoredCheckpoint, TreeStorage } from "./types.ts";
 
-const LEAF_COLUMNS = "idx, leaf_hash, value, extra, integrated_time";
+/** Where appends are committed: this connection (in memory) or a writer thread's (a file). */
+interface Appender {
+  append(batch: AppendBatch): void | Promise<void>;
+  close?(): Promise<void>;
+}
 
 interface LeafRow {
   idx: number;
@@ -39,7 +39,9 @@ export function openSqlite(path: string, treeId: string): TreeStorage {
     db.exec("PRAGMA synchronous = FULL");
     migrate(db);
     db.prepare("INSERT INTO trees (tree_id, size) VALUES (?, 0) ON CONFLICT DO NOTHING").run(treeId);
-    return new SqliteTreeStorage(db, treeId);
+    // A second connection to ":memory:" would be another, empty database.
+    const appender = path === ":memory:" ? new SqliteAppender(db, treeId) : new SqliteWriter(path, treeId);
+    return new SqliteTreeStorage(db, treeId, appender);
   } catch (error) {
     db.close();
     throw error;
@@ -60,19 +62,6 @@ function migrate(db: DatabaseSync): void {
   });
 }
 
-function inTransaction<T>(db: DatabaseSync, work: () => T): T {
-  // IMMEDIATE takes the write lock up front: what the transaction reads stays true until commit.
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = work();
-    db.exec("COMMIT");
-    return result;
-  } catch (error) {
-    if (db.isTransaction) db.exec("ROLLBACK");
-    throw error;
-  }
-}
-
 const bytes = (value: Uint8Array): Buffer => Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 
 function toLeaf(row: LeafRow): LeafRecord {
@@ -89,10 +78,12 @@ class SqliteTreeStorage implements TreeStorage {
   readonly #db: DatabaseSync;
   readonly #treeId: string;
   readonly #statements: Map<string, StatementSync> = new Map();
+  readonly #appender: Appender;
 
-  constructor(db: DatabaseSync, treeId: string) {
+  constructor(db: DatabaseSync, treeId: string, appender: Appender) {
     this.#db = db;
     this.#treeId = treeId;
+    this.#appender = appender;
   }
 
   async head(): Promise<StoredCheckpoint | undefined> {
@@ -106,45 +97,7 @@ class SqliteTreeStorage implements TreeStorage {
 
   async append(batch: AppendBatch): Promise<void> {
     checkBatch(batch);
-    inTransaction(this.#db, () => {
-      const stored = this.#get<{ size: number }>("SELECT size FROM trees WHERE tree_id = ?");
-      const storedSize = stored?.size ?? 0;
-      if (storedSize !== batch.expectedSize) throw new StaleTreeError(batch.expectedSize, storedSize);
-      this.#writeBatch(batch);
-    });
-  }
-
-  #writeBatch({ leaves, nodes, searchKeys, checkpoint }: AppendBatch): void {
-    for (const { index, leafHash, value, extra, integratedTime } of leaves) {
-      this.#run(
-        `INSERT INTO leaves (tree_id, ${LEAF_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
-        index,
-        leafHash,
-        value,
-        extra,
-        integratedTime,
-      );
-    }
-    for (const { level, index, hash } of nodes) {
-      this.#run("INSERT INTO nodes (tree_id, level, idx, hash) VALUES (?, ?, ?, ?)", level, index, hash);
-    }
-    // An entry may yield the same key twice (e.g. one email in two places): one row is enough.
-    for (const { key, index } of searchKeys) {
-      this.#run(
-        "INSERT INTO search_index (tree_id, key, idx) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        key,
-        index,
-      );
-    }
-    // Re-signing an unchanged tree within the same millisecond adds nothing a monitor needs.
-    this.#run(
-      "INSERT INTO checkpoints (tree_id, size, root_hash, timestamp, signed) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-      checkpoint.size,
-      checkpoint.rootHash,
-      checkpoint.timestamp,
-      checkpoint.signed,
-    );
-    this.#run("UPDATE trees SET size = ?2 WHERE tree_id = ?1", checkpoint.size);
+    await this.#appender.append(batch);
   }
 
   async nodes(ids: readonly NodeId[]): Promise<Buffer[]> {
@@ -202,6 +155,7 @@ class SqliteTreeStorage implements TreeStorage {
   }
 
   async close(): Promise<void> {
+    await this.#appender.close?.();
     if (this.#db.isOpen) this.#db.close();
   }
 
@@ -220,9 +174,5 @@ class SqliteTreeStorage implements TreeStorage {
 
   #all<Row>(sql: string, ...params: SQLInputValue[]): Row[] {
     return this.#statement(sql).all(this.#treeId, ...params) as Row[];
-  }
-
-  #run(sql: string, ...params: SQLInputValue[]): void {
-    this.#statement(sql).run(this.#treeId, ...params);
   }
 }
