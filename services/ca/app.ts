@@ -24,7 +24,13 @@ export async function buildCaService(config: CaConfig, logger: Logger | false): 
   const chain = await loadOrCreateChain(config.chainPath, signer, config.createChain);
   const ca = new CertificateAuthority({ signer, chain });
   const registry = createRegistry("signet_ca");
-  const server = createServer({ name: "ca", logger, bodyLimit: config.bodyLimit, registry });
+  const server = createServer({
+    name: "ca",
+    logger,
+    bodyLimit: config.bodyLimit,
+    registry,
+    trustedProxies: config.trustedProxies,
+  });
   await server.register(fulcioApi, {
     ca,
     identities: new IdentityVerifier(config.issuers, { clockSkewSeconds: config.clockSkewSeconds }),

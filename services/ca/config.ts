@@ -64,6 +64,12 @@ export function loadCaConfig(env: NodeJS.ProcessEnv = process.env) {
       // 0 turns a limit off.
       SIGNET_CA_RATE_PER_IP: perMinute.default(600),
       SIGNET_CA_RATE_PER_IDENTITY: perMinute.default(120),
+      // Proxies believed for the client address the per-address limit keys on (comma-separated
+      // addresses or CIDRs); none by default, so a client cannot spoof X-Forwarded-For.
+      SIGNET_CA_TRUSTED_PROXIES: z
+        .string()
+        .regex(/^[0-9a-fA-F.:/]+(,\s*[0-9a-fA-F.:/]+)*$/, "expected comma-separated addresses or CIDRs")
+        .optional(),
       SIGNET_CA_BODY_LIMIT: z.coerce
         .number()
         .int()
@@ -97,6 +103,7 @@ export function loadCaConfig(env: NodeJS.ProcessEnv = process.env) {
       : undefined,
     clockSkewSeconds: raw.SIGNET_CA_CLOCK_SKEW_SECONDS,
     rateLimits: { perIp: raw.SIGNET_CA_RATE_PER_IP, perIdentity: raw.SIGNET_CA_RATE_PER_IDENTITY },
+    trustedProxies: raw.SIGNET_CA_TRUSTED_PROXIES,
     bodyLimit: raw.SIGNET_CA_BODY_LIMIT,
     logLevel: raw.SIGNET_CA_LOG_LEVEL,
   };

@@ -21,6 +21,12 @@ export interface ServerOptions {
   registry: Registry;
   /** Throws when the service cannot serve (storage unreachable); /readyz answers 503. */
   readiness?: () => Promise<void>;
+  /**
+   * Addresses and CIDRs of the proxies whose X-Forwarded-For is believed for the client address
+   * (comma-separated). Behind Google's external Application Load Balancer: its front ends
+   * (130.211.0.0/22, 35.191.0.0/16) and the balancer's own address, which it appends.
+   */
+  trustedProxies?: string;
 }
 
 const defaultBodyLimit = 128 * 1024;
@@ -177,6 +183,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     // Google Cloud load balancers hold idle backend connections for 600 s; a backend that closes
     // first races the balancer's next request and the client sees a 502.
     keepAliveTimeout: 620_000,
+    ...(options.trustedProxies ? { trustProxy: options.trustedProxies } : {}),
   });
   // Only JSON and the raw types a plugin asks for (acceptRawBody) are accepted.
   server.removeContentTypeParser("text/plain");
