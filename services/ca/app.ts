@@ -31,16 +31,24 @@ export async function buildCaService(config: CaConfig, logger: Logger | false): 
     registry,
     trustedProxies: config.trustedProxies,
   });
+  const ct = config.ct ? new CtClient(config.ct.url, config.ct.timeoutMs) : undefined;
   await server.register(fulcioApi, {
     ca,
     identities: new IdentityVerifier(config.issuers, { clockSkewSeconds: config.clockSkewSeconds }),
     issuers: config.issuers,
-    ct: config.ct ? new CtClient(config.ct.url, config.ct.timeoutMs) : undefined,
+    ct,
     limits: {
       perIp: new RateLimiter(config.rateLimits.perIp, "client address"),
       perIdentity: new RateLimiter(config.rateLimits.perIdentity, "identity"),
     },
     metrics: new CaMetrics(registry),
   });
-  return { server, ca, close: () => server.close() };
+  return {
+    server,
+    ca,
+    close: async () => {
+      await server.close();
+      ct?.close();
+    },
+  };
 }

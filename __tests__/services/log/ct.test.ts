@@ -278,6 +278,19 @@ describe("chain submission", () => {
     }
   });
 
+  it("checks every leaf against an issuer chain it verified before", async () => {
+    const issuers = [b64(intermediate.der), b64(root.der)];
+    expect(acceptSubmission([b64(leaf), ...issuers], roots, false).entry).toEqual({
+      type: "x509",
+      certificate: leaf,
+    });
+    const stranger = await issue(strangerRoot);
+    expect(() => acceptSubmission([b64(stranger), ...issuers], roots, false)).toThrow(
+      /chain\[0\] is not signed by chain\[1\]/,
+    );
+    expectApiError(() => acceptSubmission([b64(stranger), ...issuers], roots, false), 400, "INVALID_CHAIN");
+  });
+
   it("refuses chains that do not reach a configured root", async () => {
     const stranger = await issue(strangerRoot);
     expectApiError(

@@ -1,11 +1,11 @@
 import { X509Certificate } from "node:crypto";
-import { Certificate, type RelativeDistinguishedNames } from "pkijs";
 import { ConfigError } from "../../common/config.ts";
 import type { Signer } from "../../common/signer/types.ts";
 import type { Principal } from "../identity/types.ts";
+import { childrenOf, readElement } from "./der.ts";
 import { ctPoison, ctSctList, findKeyIdentifier, keyIdentifier } from "./extensions.ts";
 import { leafFields } from "./profile.ts";
-import { signCertificate, unsignedCertificate, wholeSeconds } from "./tbs.ts";
+import { randomSerialNumber, signCertificate, tbsCertificate, wholeSeconds } from "./tbs.ts";
 
 export interface CertificateAuthorityOptions {
   /** The issuing CA's key, local or in Cloud KMS. */
@@ -26,19 +26,19 @@ export type SctEmbedder = (precertChain: Buffer[]) => Promise<Buffer>;
 export class CertificateAuthority {
   readonly chain: Buffer[];
   private readonly signer: Signer;
-  private readonly issuer: RelativeDistinguishedNames;
+  private readonly issuer: Buffer;
   private readonly issuerKeyIdentifier: Buffer;
   private readonly issuerNotAfter: Date;
   private readonly validityMs: number;
 
   constructor(options: CertificateAuthorityOptions) {
-    checkChain(options.chain, options.signer);
-    const issuing = Certificate.fromBER(new Uint8Array(options.chain[0] as Buffer));
+    const issuing = checkChain(options.chain, options.signer);
+    const der = options.chain[0] as Buffer;
     this.chain = options.chain;
     this.signer = options.signer;
-    this.issuer = issuing.subject;
-    this.issuerKeyIdentifier = findKeyIdentifier(issuing.extensions) ?? keyIdentifier(options.signer.spki);
-    this.issuerNotAfter = issuing.notAfter.value;
+    this.issuer = subjectOf(der);
+    this.issuerKeyIdentifier = findKeyIdentifier(der) ?? keyIdentifier(options.signer.spki);
+    this.issuerNotAfter = issuing.validToDate;
     this.validityMs = (options.validityMinutes ?? 10) * 60_000;
   }
 
@@ -62,13 +62,17 @@ export class CertificateAuthority {
       notBefore,
       notAfter,
     });
-    const certificate = unsignedCertificate(fields, this.signer.algorithm);
-    if (!embed) return signCertificate(certificate, this.signer);
-    certificate.extensions = [...fields.extensions, ctPoison()];
-    const precertificate = await signCertificate(certificate, this.signer);
+    const serial = randomSerialNumber();
+    const tbs = (last: Buffer[]) =>
+      tbsCertificate(
+        { ...fields, extensions: [...fields.extensions, ...last] },
+        serial,
+        this.signer.algorithm,
+      );
+    if (!embed) return signCertificate(tbs([]), this.signer);
+    const precertificate = await signCertificate(tbs([ctPoison]), this.signer);
     const sctList = await embed([precertificate, ...this.chain]);
-    certificate.extensions = [...fields.extensions, ctSctList(sctList)];
-    return signCertificate(certificate, this.signer);
+    return signCertificate(tbs([ctSctList(sctList)]), this.signer);
   }
 }
 
@@ -76,7 +80,7 @@ export class CertificateAuthority {
  * Fulcio's VerifyCertChain: the issuing certificate is a CA for the signer's key, and each
  * certificate is signed by the next.
  */
-function checkChain(chain: readonly Buffer[], signer: Signer): void {
+function checkChain(chain: readonly Buffer[], signer: Signer): X509Certificate {
   const certificates = chain.map((der) => new X509Certificate(der));
   const [issuing] = certificates;
   if (!issuing) throw new ConfigError("the CA certificate chain holds no certificate");
@@ -91,4 +95,13 @@ function checkChain(chain: readonly Buffer[], signer: Signer): void {
       throw new ConfigError(`the CA certificate chain is broken at certificate ${position}`);
     }
   });
+  return issuing;
+}
+
+/** The DER subject Name of a certificate (RFC 5280 §4.1: the sixth TBSCertificate field of a v3 certificate). */
+function subjectOf(certificate: Buffer): Buffer {
+  const tbs = childrenOf(certificate, readElement(certificate, 0))[0];
+  const subject = tbs && childrenOf(certificate, tbs)[5];
+  if (!subject) throw new ConfigError("the issuing CA certificate has no subject");
+  return certificate.subarray(subject.start, subject.end);
 }

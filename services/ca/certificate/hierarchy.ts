@@ -9,7 +9,13 @@ import {
   oids,
   subjectKeyIdentifier,
 } from "./extensions.ts";
-import { distinguishedName, signCertificate, unsignedCertificate, wholeSeconds } from "./tbs.ts";
+import {
+  distinguishedName,
+  randomSerialNumber,
+  signCertificate,
+  tbsCertificate,
+  wholeSeconds,
+} from "./tbs.ts";
 
 export interface CaHierarchyOptions {
   rootSigner: Signer;
@@ -44,7 +50,7 @@ export async function issueCaHierarchy(options: CaHierarchyOptions): Promise<[Bu
   );
   const rootName = distinguishedName(subject.organization, subject.commonName);
 
-  const root = unsignedCertificate(
+  const root = tbsCertificate(
     {
       issuer: rootName,
       subject: rootName,
@@ -53,9 +59,10 @@ export async function issueCaHierarchy(options: CaHierarchyOptions): Promise<[Bu
       notAfter: rootNotAfter,
       extensions: [keyUsage(caUsage), caBasicConstraints(1), subjectKeyIdentifier(rootSigner.spki)],
     },
+    randomSerialNumber(),
     rootSigner.algorithm,
   );
-  const intermediate = unsignedCertificate(
+  const intermediate = tbsCertificate(
     {
       issuer: rootName,
       subject: distinguishedName(subject.organization, `${subject.commonName}-intermediate`),
@@ -70,6 +77,7 @@ export async function issueCaHierarchy(options: CaHierarchyOptions): Promise<[Bu
         authorityKeyIdentifier(keyIdentifier(rootSigner.spki)),
       ],
     },
+    randomSerialNumber(),
     rootSigner.algorithm,
   );
   return [await signCertificate(intermediate, rootSigner), await signCertificate(root, rootSigner)];

@@ -1,14 +1,13 @@
-import * as asn1js from "asn1js";
-import type { Extension, RelativeDistinguishedNames } from "pkijs";
 import { ApiError } from "../../common/errors.ts";
 import type { Principal } from "../identity/types.ts";
+import { utf8String } from "./der.ts";
 import {
   authorityKeyIdentifier,
   extendedKeyUsage,
+  extension,
   keyUsage,
   keyUsageBit,
   oids,
-  rawExtension,
   subjectAltName,
   subjectKeyIdentifier,
 } from "./extensions.ts";
@@ -20,12 +19,15 @@ const fulcioArc = "1.3.6.1.4.1.57264.1";
 export const issuerOid = `${fulcioArc}.1`;
 export const issuerV2Oid = `${fulcioArc}.8`;
 
+const digitalSignatureOnly = keyUsage([keyUsageBit.digitalSignature]);
+const codeSigningOnly = extendedKeyUsage([oids.codeSigning]);
+
 export interface LeafRequest {
   principal: Principal;
   /** DER SubjectPublicKeyInfo of the client's key. */
   spki: Buffer;
-  /** The issuing CA's subject, which becomes the leaf's issuer. */
-  issuer: RelativeDistinguishedNames;
+  /** The issuing CA's DER subject, which becomes the leaf's issuer byte for byte. */
+  issuer: Buffer;
   /** The issuing CA's SubjectKeyIdentifier, which becomes the leaf's AuthorityKeyIdentifier. */
   issuerKeyIdentifier: Buffer;
   notBefore: Date;
@@ -40,13 +42,13 @@ export interface LeafRequest {
 export function leafFields(request: LeafRequest): CertificateFields {
   return {
     issuer: request.issuer,
-    subject: emptyName(),
+    subject: emptyName,
     spki: request.spki,
     notBefore: request.notBefore,
     notAfter: request.notAfter,
     extensions: [
-      keyUsage([keyUsageBit.digitalSignature]),
-      extendedKeyUsage([oids.codeSigning]),
+      digitalSignatureOnly,
+      codeSigningOnly,
       subjectKeyIdentifier(request.spki),
       authorityKeyIdentifier(request.issuerKeyIdentifier),
       subjectAltName(ia5(request.principal.san)),
@@ -59,10 +61,10 @@ export function leafFields(request: LeafRequest): CertificateFields {
  * The issuer pair plus the principal's own extensions, sorted by OID as Fulcio's
  * pkg/certificate/extensions.go Render emits them: .1.1, legacy .1.2–.1.6, .1.8, then .1.9 on.
  */
-export function identityExtensions(principal: Principal): Extension[] {
+export function identityExtensions(principal: Principal): Buffer[] {
   const all = [
     { oid: issuerOid, value: Buffer.from(principal.issuer, "utf8") },
-    { oid: issuerV2Oid, value: Buffer.from(new asn1js.Utf8String({ value: principal.issuer }).toBER()) },
+    { oid: issuerV2Oid, value: utf8String(principal.issuer) },
     ...principal.extensions,
   ];
   const seen = new Set<string>();
@@ -72,7 +74,7 @@ export function identityExtensions(principal: Principal): Extension[] {
     }
     seen.add(oid);
   }
-  return all.sort((a, b) => compareOids(a.oid, b.oid)).map(({ oid, value }) => rawExtension(oid, value));
+  return all.sort((a, b) => compareOids(a.oid, b.oid)).map(({ oid, value }) => extension(oid, false, value));
 }
 
 /** rfc822Name and URI are IA5String (RFC 5280 §4.2.1.6): ASCII only, as Go's x509 insists. */

@@ -1,113 +1,98 @@
-import { randomBytes } from "node:crypto";
-import * as asn1js from "asn1js";
-import {
-  AlgorithmIdentifier,
-  AttributeTypeAndValue,
-  Certificate,
-  type Extension,
-  PublicKeyInfo,
-  RelativeDistinguishedNames,
-  Time,
-} from "pkijs";
+import { randomFillSync } from "node:crypto";
 import type { KeyAlgorithm, Signer } from "../../common/signer/types.ts";
+import {
+  bitString,
+  objectIdentifier,
+  sequence,
+  tag,
+  tlv,
+  unsignedInteger,
+  utf8String,
+  validityTime,
+} from "./der.ts";
 
+/** What a TBSCertificate holds apart from its serial number, all as DER. */
 export interface CertificateFields {
-  issuer: RelativeDistinguishedNames;
-  subject: RelativeDistinguishedNames;
+  /** DER Name of the issuer. */
+  issuer: Buffer;
+  /** DER Name of the subject. */
+  subject: Buffer;
   /** DER SubjectPublicKeyInfo of the certified key. */
   spki: Buffer;
   notBefore: Date;
   notAfter: Date;
-  extensions: Extension[];
+  /** DER Extensions, in the order they are to appear. */
+  extensions: readonly Buffer[];
 }
 
 // RFC 5758 §3.2: ecdsa-with-SHA256 / ecdsa-with-SHA384, parameters absent.
-const signatureOids: Readonly<Record<KeyAlgorithm, string>> = {
-  "ecdsa-p256-sha256": "1.2.840.10045.4.3.2",
-  "ecdsa-p384-sha384": "1.2.840.10045.4.3.3",
+const signatureAlgorithms: Readonly<Record<KeyAlgorithm, Buffer>> = {
+  "ecdsa-p256-sha256": sequence(objectIdentifier("1.2.840.10045.4.3.2")),
+  "ecdsa-p384-sha384": sequence(objectIdentifier("1.2.840.10045.4.3.3")),
 };
+
+/** RFC 5280 §4.1: `version [0] EXPLICIT INTEGER v3(2)`. */
+const version3 = tlv(tag.explicit(0), unsignedInteger(Buffer.of(2)));
 
 const organizationOid = "2.5.4.10";
 const commonNameOid = "2.5.4.3";
 
 /**
- * An unsigned v3 certificate (RFC 5280 §4.1) whose TBSCertificate names the signature algorithm of
- * `algorithm`, with a fresh serial number and validity in whole seconds.
+ * The DER TBSCertificate (RFC 5280 §4.1) of a v3 certificate signed with `algorithm`, with
+ * `serial` (DER INTEGER) and validity in whole seconds.
  */
-export function unsignedCertificate(fields: CertificateFields, algorithm: KeyAlgorithm): Certificate {
-  const signature = new AlgorithmIdentifier({ algorithmId: signatureOids[algorithm] });
-  return new Certificate({
-    version: 2,
-    serialNumber: randomSerialNumber(),
-    signature,
-    signatureAlgorithm: signature,
-    issuer: fields.issuer,
-    subject: fields.subject,
-    notBefore: validityTime(fields.notBefore),
-    notAfter: validityTime(fields.notAfter),
-    subjectPublicKeyInfo: PublicKeyInfo.fromBER(new Uint8Array(fields.spki)),
-    extensions: fields.extensions,
-  });
+export function tbsCertificate(fields: CertificateFields, serial: Buffer, algorithm: KeyAlgorithm): Buffer {
+  return sequence(
+    version3,
+    serial,
+    signatureAlgorithms[algorithm],
+    fields.issuer,
+    sequence(validityTime(wholeSeconds(fields.notBefore)), validityTime(wholeSeconds(fields.notAfter))),
+    fields.subject,
+    fields.spki,
+    tlv(tag.explicit(3), sequence(...fields.extensions)),
+  );
 }
 
-/**
- * DER-encodes the TBSCertificate, has `signer` sign exactly those bytes (locally or in Cloud KMS)
- * and returns the DER certificate. The certificate may be changed and signed again.
- */
-export async function signCertificate(certificate: Certificate, signer: Signer): Promise<Buffer> {
-  const tbs = new Uint8Array(certificate.encodeTBS().toBER());
-  certificate.tbsView = tbs;
-  certificate.signatureValue = new asn1js.BitString({
-    valueHex: new Uint8Array(await signer.sign(Buffer.from(tbs))),
-  });
-  return Buffer.from(certificate.toSchema().toBER());
+/** Has `signer` sign exactly the TBSCertificate's bytes (locally or in Cloud KMS); returns the DER certificate. */
+export async function signCertificate(tbs: Buffer, signer: Signer): Promise<Buffer> {
+  const signature = await signer.sign(tbs);
+  return sequence(tbs, signatureAlgorithms[signer.algorithm], bitString(signature));
 }
 
-/**
- * `O=<organization>, CN=<commonName>` as two single-valued RDNs. Built from DER because pkijs
- * would encode its typesAndValues as one multi-valued RDN.
- */
-export function distinguishedName(organization: string, commonName: string): RelativeDistinguishedNames {
+/** `O=<organization>, CN=<commonName>` as two single-valued RDNs (RFC 5280 §4.1.2.4), UTF8String. */
+export function distinguishedName(organization: string, commonName: string): Buffer {
   const rdn = (type: string, value: string) =>
-    new asn1js.Set({
-      value: [new AttributeTypeAndValue({ type, value: new asn1js.Utf8String({ value }) }).toSchema()],
-    });
-  const name = new asn1js.Sequence({
-    value: [rdn(organizationOid, organization), rdn(commonNameOid, commonName)],
-  });
-  return RelativeDistinguishedNames.fromBER(name.toBER());
+    tlv(tag.set, sequence(objectIdentifier(type), utf8String(value)));
+  return sequence(rdn(organizationOid, organization), rdn(commonNameOid, commonName));
 }
 
-/**
- * The empty Name of a Fulcio leaf (an empty SEQUENCE): its identity is in the SAN alone. Parsed
- * from DER because a fresh pkijs RelativeDistinguishedNames encodes one empty RDN instead.
- */
-export function emptyName(): RelativeDistinguishedNames {
-  return RelativeDistinguishedNames.fromBER(new asn1js.Sequence().toBER());
-}
+/** The empty Name of a Fulcio leaf (an empty SEQUENCE): its identity is in the SAN alone. */
+export const emptyName: Buffer = sequence();
 
 export function wholeSeconds(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
 
+const serialOctets = 20;
+// Each call into the CSPRNG costs about as much as filling a few kilobytes, so serials are cut
+// from a pool that is refilled when used up, as node's randomUUID does; no byte is used twice.
+const serialPool = Buffer.alloc(serialOctets * 256);
+let serialPoolOffset = serialPool.length;
+
 /**
  * RFC 5280 §4.1.2.2: positive, at most 20 octets, DER-minimal. Like Fulcio (cryptoutils
  * GenerateSerialNumber), 159 random bits, so the leading octet never needs a zero pad.
  */
-function randomSerialNumber(): asn1js.Integer {
+export function randomSerialNumber(): Buffer {
   for (;;) {
-    const bytes = randomBytes(20);
+    if (serialPoolOffset === serialPool.length) {
+      randomFillSync(serialPool);
+      serialPoolOffset = 0;
+    }
+    const bytes = Buffer.from(serialPool.subarray(serialPoolOffset, serialPoolOffset + serialOctets));
+    serialPoolOffset += serialOctets;
     bytes[0] = (bytes[0] ?? 0) & 0x7f;
-    const value = BigInt(`0x${bytes.toString("hex")}`);
-    if (value > 0n) return asn1js.Integer.fromBigInt(value);
+    if (bytes.some((byte) => byte !== 0)) return unsignedInteger(bytes);
   }
-}
-
-/**
- * RFC 5280 §4.1.2.5: UTCTime through 2049, GeneralizedTime after, both in whole seconds (a
- * fraction is forbidden, and sigstore-js rejects the trimmed ".12Z" form DER would produce).
- */
-function validityTime(date: Date): Time {
-  const value = wholeSeconds(date);
-  return new Time({ type: value.getUTCFullYear() < 2050 ? 0 : 1, value });
 }

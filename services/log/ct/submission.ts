@@ -35,9 +35,16 @@ export function toChainCertificate(der: Buffer): ChainCertificate {
   return { x509: new X509Certificate(der), parts };
 }
 
+/** Issuer chains remembered as verified, per set of roots; a CA submits one with every certificate. */
+const maxVerifiedIssuerChains = 64;
+
 /** The configured roots a chain must end in (RFC 6962 §3.1). */
 export class TrustedRoots {
   readonly certificates: readonly ChainCertificate[];
+  // Every submission of a CA carries the same issuer chain, and checking it (a P-384 signature for
+  // a Fulcio-style root) costs more than the rest of the submission together. A chain that was
+  // verified up to one of these roots stays verified, so it is remembered by its submitted text.
+  private readonly verifiedIssuers = new Map<string, readonly ChainCertificate[]>();
 
   constructor(roots: readonly Buffer[]) {
     this.certificates = roots.map(toChainCertificate);
@@ -58,6 +65,19 @@ export class TrustedRoots {
       this.certificates.find((root) => isIssuedBy(last, root))
     );
   }
+
+  /** The verified path (root included) of issuer certificates submitted as `submitted`, if known. */
+  knownIssuers(submitted: string): readonly ChainCertificate[] | undefined {
+    return this.verifiedIssuers.get(submitted);
+  }
+
+  rememberIssuers(submitted: string, path: readonly ChainCertificate[]): void {
+    if (this.verifiedIssuers.size >= maxVerifiedIssuerChains) {
+      const oldest = this.verifiedIssuers.keys().next().value;
+      if (oldest !== undefined) this.verifiedIssuers.delete(oldest);
+    }
+    this.verifiedIssuers.set(submitted, path);
+  }
 }
 
 /**
@@ -69,9 +89,7 @@ export function acceptSubmission(
   roots: TrustedRoots,
   precert: boolean,
 ): AcceptedSubmission {
-  const submitted = chain.map(decodeCertificate);
-  const path = verifiedPath(submitted, roots);
-  const [leaf, ...issuers] = path as [ChainCertificate, ...ChainCertificate[]];
+  const [leaf, ...issuers] = verifiedPath(chain, roots);
   const poison = findExtension(leaf.parts, poisonExtensionOid);
   const issuerChain = vector(Buffer.concat(issuers.map((issuer) => asn1Cert(issuer.parts.der))), 3);
   if (!precert) {
@@ -115,17 +133,35 @@ function decodeCertificate(text: string, position: number): ChainCertificate {
 }
 
 /** The submitted chain, completed with its root when it stops just below one. */
-function verifiedPath(chain: readonly ChainCertificate[], roots: TrustedRoots): ChainCertificate[] {
-  const last = chain.at(-1);
-  if (!last) throw badRequest("EMPTY_CHAIN", "the chain holds no certificate");
-  chain.slice(0, -1).forEach((certificate, position) => {
-    if (!isIssuedBy(certificate, chain[position + 1] as ChainCertificate)) {
-      throw badRequest("INVALID_CHAIN", `chain[${position}] is not signed by chain[${position + 1}]`);
-    }
-  });
+function verifiedPath(
+  chain: readonly string[],
+  roots: TrustedRoots,
+): [ChainCertificate, ...ChainCertificate[]] {
+  const [first, ...rest] = chain;
+  if (first === undefined) throw badRequest("EMPTY_CHAIN", "the chain holds no certificate");
+  const leaf = decodeCertificate(first, 0);
+  const issuersText = rest.join(",");
+  const known = rest.length > 0 ? roots.knownIssuers(issuersText) : undefined;
+  if (known) {
+    checkIssuedBy([leaf, ...known], 0);
+    return [leaf, ...known];
+  }
+  const submitted = [leaf, ...rest.map((text, position) => decodeCertificate(text, position + 1))];
+  for (let position = 0; position < submitted.length - 1; position++) checkIssuedBy(submitted, position);
+  const last = submitted.at(-1) as ChainCertificate;
   const root = roots.anchor(last);
   if (!root) throw badRequest("UNTRUSTED_CHAIN", "the chain does not end in a root this log accepts");
-  return root.parts.der.equals(last.parts.der) ? [...chain] : [...chain, root];
+  const path: [ChainCertificate, ...ChainCertificate[]] = root.parts.der.equals(last.parts.der)
+    ? [leaf, ...submitted.slice(1)]
+    : [leaf, ...submitted.slice(1), root];
+  if (rest.length > 0) roots.rememberIssuers(issuersText, path.slice(1));
+  return path;
+}
+
+function checkIssuedBy(chain: readonly ChainCertificate[], position: number): void {
+  if (!isIssuedBy(chain[position] as ChainCertificate, chain[position + 1] as ChainCertificate)) {
+    throw badRequest("INVALID_CHAIN", `chain[${position}] is not signed by chain[${position + 1}]`);
+  }
 }
 
 // Validity periods are not checked: a log records what was issued, expired or not.
