@@ -161,6 +161,15 @@ const notificationChannel = z
     message: "exactly one of email and existing is required",
   });
 
+// Third-party charts are pinned to an exact release, so an environment changes only when its file does.
+const pinnedChart = z.strictObject({
+  chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "pin an exact chart version (x.y.z)"),
+  // More than one runs the component highly available (leader election, redis-ha for Argo CD).
+  replicas: z.number().int().min(1).max(5),
+});
+
+const cluster = z.strictObject({ argocd: pinnedChart, externalSecrets: pinnedChart });
+
 export const environmentSchema = z.strictObject({
   name: resourceName.max(20),
   project,
@@ -180,6 +189,7 @@ export const environmentSchema = z.strictObject({
     availabilityGoal: z.number().gt(0.9).lt(1),
   }),
   images: z.strictObject({ ca: imageRef, log: imageRef, prober: imageRef }),
+  cluster,
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
