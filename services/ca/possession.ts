@@ -34,7 +34,8 @@ const csrSignatureAlgorithms: Readonly<Record<string, { family: ClientKey["famil
  */
 export function verifyPublicKeyRequest(request: PublicKeyRequest, challenge: string): Buffer {
   checkAlgorithmField(request.publicKey.algorithm);
-  const key = acceptClientKey(parsePublicKey(request.publicKey.content));
+  const { key: publicKey, spki } = parsePublicKey(request.publicKey.content);
+  const key = acceptClientKey(publicKey, spki);
   const proof = decodeBase64(request.proofOfPossession);
   if (!verifies(key, key.hash, Buffer.from(challenge, "utf8"), proof)) {
     throw invalidProof("the proof of possession is not a signature over the token's identity by this key");
@@ -86,13 +87,14 @@ function checkAlgorithmField(algorithm: string | number | undefined): void {
 }
 
 /** cryptoutils.UnmarshalPEMToPublicKey: the first PEM block, a PKIX or a PKCS#1 RSA public key. */
-function parsePublicKey(content: string): KeyObject {
+function parsePublicKey(content: string): { key: KeyObject; spki?: Buffer } {
   const block = firstPemBlock(content);
   const type =
     block?.label === "PUBLIC KEY" ? "spki" : block?.label === "RSA PUBLIC KEY" ? "pkcs1" : undefined;
   if (!block || !type) throw malformed("publicKey.content is not a PEM PUBLIC KEY");
   try {
-    return createPublicKey({ key: block.der, format: "der", type });
+    const key = createPublicKey({ key: block.der, format: "der", type });
+    return type === "spki" ? { key, spki: block.der } : { key };
   } catch {
     throw malformed("publicKey.content does not hold a readable public key");
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { createPublicKey, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { createPublicKey, ECDH, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -77,6 +77,25 @@ describe("proof of possession with a public key", () => {
       challenge,
     );
     expect(spki).toEqual(createPublicKey(key.publicKey).export({ type: "spki", format: "der" }));
+  });
+
+  it("certifies a key sent as a compressed point in the form the key exports to", () => {
+    const key = generateKey("ecdsa-p256");
+    const point = ECDH.convertKey(key.spki.subarray(-65), "prime256v1", undefined, undefined, "compressed");
+    const compressed = Buffer.concat([
+      Buffer.from("3039301306072a8648ce3d020106082a8648ce3d030107032200", "hex"),
+      point as Buffer,
+    ]);
+    const spki = verifyPublicKeyRequest(
+      request(key, { content: toPem("PUBLIC KEY", compressed) }),
+      challenge,
+    );
+    expect(spki).toEqual(
+      createPublicKey({ key: compressed, format: "der", type: "spki" }).export({
+        type: "spki",
+        format: "der",
+      }),
+    );
   });
 
   it("takes Fulcio's algorithm names in any case, enum numbers, or none, and ignores which", () => {
