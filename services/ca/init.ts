@@ -156,7 +156,7 @@ export function loadInitConfig(env: NodeJS.ProcessEnv = process.env) {
       raw.SIGNET_CA_KEY,
       "ca-key.pem",
       "SIGNET_CA_KEY",
-      caKeyAlgorithm,
+      // A Cloud KMS key keeps its own algorithm, as the service accepts it (the platform's is P-384).
       caKeyAlgorithm,
     ),
     subject: { organization: raw.SIGNET_CA_ORGANIZATION, commonName: raw.SIGNET_CA_COMMON_NAME },

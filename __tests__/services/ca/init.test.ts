@@ -277,7 +277,11 @@ describe("ca init command", () => {
       SIGNET_CA_CHAIN: join(dir, "out.pem"),
     });
     expect(config.rootSigner).toEqual({ kind: "kms", keyVersion: root });
-    expect(config.intermediateSigner).toMatchObject({ kind: "kms", algorithm: "ecdsa-p256-sha256" });
+    // The key's own algorithm is used: the platform's CA key is P-384.
+    expect(config.intermediateSigner).toEqual({
+      kind: "kms",
+      keyVersion: "projects/p/locations/global/keyRings/ca/cryptoKeys/ca/cryptoKeyVersions/1",
+    });
     expect(config.out).toBe(join(dir, "out.pem"));
     expect(() => loadInitConfig({ SIGNET_CA_ROOT_SIGNER: "kms" })).toThrow(/SIGNET_CA_ROOT_KEY: required/);
   });
