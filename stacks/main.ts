@@ -1,18 +1,20 @@
 import { App } from "../src/cdktf.ts";
 import { ConfigError, loadConfiguration } from "../src/config/load.ts";
 import { BootstrapStack } from "./bootstrap-stack.ts";
+import { ClusterStack } from "./cluster-stack.ts";
 import { PlatformStack } from "./platform-stack.ts";
 
 /**
- * The cdktf app: `bootstrap`, then `<env>-platform` for each environment the bootstrap file
- * lists. All configuration is read and validated before any stack is built.
+ * The cdktf app: `bootstrap`, then `<env>-platform` and `<env>-cluster` for each environment the
+ * bootstrap file lists. All configuration is read and validated before any stack is built.
  */
 export function buildApp(outdir?: string): App {
   const { bootstrap, environments } = loadConfiguration();
   const app = new App({ outdir });
   new BootstrapStack(app, "bootstrap", { bootstrap, environments });
   for (const environment of environments) {
-    new PlatformStack(app, `${environment.name}-platform`, environment);
+    const platform = new PlatformStack(app, `${environment.name}-platform`, environment);
+    new ClusterStack(app, `${environment.name}-cluster`, { env: environment, platform });
   }
   return app;
 }
