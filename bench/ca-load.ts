@@ -14,9 +14,13 @@ export interface LoadResult {
 }
 
 interface Exchange {
+  /** 0 when the connection failed before an answer came. */
   status: number;
   body: Buffer;
 }
+
+/** Most connections the open loop keeps; requests due beyond them wait (and that wait counts). */
+const maxOpenConnections = 256;
 
 /** Closed loop: `concurrency` keep-alive connections, each sending its next request when answered. */
 export async function runClosedLoop(
@@ -26,23 +30,24 @@ export async function runClosedLoop(
   sampleEvery: number,
 ): Promise<LoadResult> {
   const { hostname, port } = new URL(url);
-  const connections = await Promise.all(
-    Array.from({ length: concurrency }, () => HttpConnection.open(hostname, Number(port))),
-  );
+  const open = () => HttpConnection.open(hostname, Number(port));
+  const connections = await Promise.all(Array.from({ length: concurrency }, open));
   const recorder = new Recorder(requests.length, sampleEvery);
   let next = 0;
   const started = performance.now();
   await Promise.all(
-    connections.map(async (connection) => {
+    connections.map(async (first) => {
+      let connection = first;
       for (let i = next++; i < requests.length; i = next++) {
         const sent = performance.now();
-        recorder.record(i, sent, await connection.exchange(requests[i] as Buffer));
+        const response = await connection.exchange(requests[i] as Buffer);
+        recorder.record(i, sent, response);
+        if (response.status === 0) connection = await open();
       }
+      connection.close();
     }),
   );
-  const seconds = (performance.now() - started) / 1000;
-  for (const connection of connections) connection.close();
-  return recorder.result(seconds);
+  return recorder.result((performance.now() - started) / 1000);
 }
 
 /**
@@ -59,18 +64,28 @@ export async function runFixedRate(
   const { hostname, port } = new URL(url);
   const open = () => HttpConnection.open(hostname, Number(port));
   const idle = await Promise.all(Array.from({ length: 16 }, open));
-  const all = [...idle];
+  let opened = idle.length;
+  const waiting: Array<(connection: HttpConnection) => void> = [];
+  const release = (connection: HttpConnection) => {
+    const waiter = waiting.shift();
+    if (waiter) waiter(connection);
+    else idle.push(connection);
+  };
+  const acquire = async (): Promise<HttpConnection> => {
+    const connection = idle.pop();
+    if (connection) return connection;
+    if (opened >= maxOpenConnections) return new Promise((resolve) => waiting.push(resolve));
+    opened++;
+    return open();
+  };
   const recorder = new Recorder(requests.length, sampleEvery);
   const inFlight: Array<Promise<void>> = [];
   const started = performance.now();
   const send = async (i: number, due: number) => {
-    let connection = idle.pop();
-    if (!connection) {
-      connection = await open();
-      all.push(connection);
-    }
-    recorder.record(i, due, await connection.exchange(requests[i] as Buffer));
-    idle.push(connection);
+    const connection = await acquire();
+    const response = await connection.exchange(requests[i] as Buffer);
+    recorder.record(i, due, response);
+    release(response.status === 0 ? await open() : connection);
   };
   let next = 0;
   while (next < requests.length) {
@@ -82,7 +97,7 @@ export async function runFixedRate(
   }
   await Promise.all(inFlight);
   const seconds = (performance.now() - started) / 1000;
-  for (const connection of all) connection.close();
+  for (const connection of idle) connection.close();
   return recorder.result(seconds);
 }
 
@@ -101,7 +116,8 @@ class Recorder {
 
   record(index: number, since: number, response: Exchange): void {
     this.latencies[this.count++] = performance.now() - since;
-    this.statuses[response.status] = (this.statuses[response.status] ?? 0) + 1;
+    const status = response.status === 0 ? "connection failed" : String(response.status);
+    this.statuses[status] = (this.statuses[status] ?? 0) + 1;
     if (response.status === 201 && this.created++ % this.sampleEvery === 0) {
       this.samples.push({ index, body: response.body.toString() });
     }
@@ -126,7 +142,7 @@ class Recorder {
 class HttpConnection {
   private readonly socket: Socket;
   private buffered: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: (response: Exchange) => void; reject: (error: Error) => void } | undefined;
+  private waiting: ((response: Exchange) => void) | undefined;
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -135,8 +151,9 @@ class HttpConnection {
       this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
       this.deliver();
     });
-    socket.on("error", (error) => this.waiting?.reject(error));
-    socket.on("close", () => this.waiting?.reject(new Error("the CA closed the connection")));
+    // A failed exchange is an error the run counts, not a reason to stop it.
+    socket.on("error", () => this.fail());
+    socket.on("close", () => this.fail());
   }
 
   static open(host: string, port: number): Promise<HttpConnection> {
@@ -147,8 +164,9 @@ class HttpConnection {
   }
 
   exchange(request: Buffer): Promise<Exchange> {
-    return new Promise((resolve, reject) => {
-      this.waiting = { resolve, reject };
+    if (this.socket.destroyed) return Promise.resolve({ status: 0, body: Buffer.alloc(0) });
+    return new Promise((resolve) => {
+      this.waiting = resolve;
       this.socket.write(request);
     });
   }
@@ -163,15 +181,22 @@ class HttpConnection {
     const head = this.buffered.toString("latin1", 0, headerEnd);
     const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1]);
     if (!Number.isSafeInteger(length)) {
-      this.waiting.reject(new Error(`response without Content-Length: ${head}`));
+      this.fail();
       return;
     }
     const end = headerEnd + 4 + length;
     if (this.buffered.length < end) return;
     const response = { status: Number(head.slice(9, 12)), body: this.buffered.subarray(headerEnd + 4, end) };
     this.buffered = this.buffered.subarray(end);
-    const { resolve } = this.waiting;
+    const resolve = this.waiting;
     this.waiting = undefined;
     resolve(response);
+  }
+
+  private fail(): void {
+    this.socket.destroy();
+    const resolve = this.waiting;
+    this.waiting = undefined;
+    resolve?.({ status: 0, body: Buffer.alloc(0) });
   }
 }

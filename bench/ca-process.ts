@@ -41,6 +41,10 @@ export async function startService(launch: ServiceLaunch): Promise<ServiceProces
     env: { PATH: process.env.PATH ?? "", ...launch.env, [launch.portVariable]: String(port) },
     stdio: ["ignore", output, output],
   });
+  // However this run ends, crash included, it leaves no service behind.
+  const orphanGuard = () => child.kill("SIGKILL");
+  process.once("exit", orphanGuard);
+  child.once("exit", () => process.off("exit", orphanGuard));
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, child, launch.name, logPath);
   const pid = child.pid as number;
