@@ -1,12 +1,13 @@
 import { leafHash } from "../common/merkle/hash.ts";
 import { Frontier } from "./merkle/frontier.ts";
 import { consistencyProof, inclusionProof, rootOf } from "./merkle/proof.ts";
+import { NodeCache } from "./node-cache.ts";
 import {
+  type AppendBatch,
   type LeafRecord,
   type NodeId,
   StaleTreeError,
   type StoredCheckpoint,
-  type StoredNode,
   type TreeStorage,
 } from "./storage/types.ts";
 
@@ -40,9 +41,30 @@ export interface TreeOptions {
 interface Pending {
   request: AppendRequest;
   hash: Buffer;
+  /** Commits refused because another writer had moved the tree (StaleTreeError). */
+  stale: number;
   resolve: (appended: Appended) => void;
   reject: (error: unknown) => void;
 }
+
+/** A batch ready to write: positions assigned, SETs and checkpoint signed. */
+interface Prepared {
+  batch: Pending[];
+  fresh: Array<{ pending: Pending; leaf: LeafRecord }>;
+  /** Already stored, or earlier in this batch, or in the batch being written before this one. */
+  repeats: Array<{ pending: Pending; leaf: LeafRecord }>;
+  write: AppendBatch | undefined;
+  started: number;
+}
+
+/** A prepared batch on its way to storage; settles to its checkpoint or the write's error. */
+interface Writing {
+  prepared: Prepared;
+  outcome: Promise<{ checkpoint: StoredCheckpoint } | { error: unknown }>;
+}
+
+// How often a batch is rebuilt after another writer moved the tree before it gives up.
+const STALE_RETRIES = 5;
 
 export class TreeClosedError extends Error {
   override readonly name = "TreeClosedError";
@@ -64,6 +86,8 @@ export class Tree {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
   private closed = false;
+  /** Set while the drain waits on a write with nothing queued: wakes it once `after` appends wait. */
+  private wake: { after: number; wake: () => void } | undefined;
   /** A batch failed after the frontier may have moved: reload from storage before the next one. */
   private stale = false;
 
@@ -97,7 +121,8 @@ export class Tree {
   append(request: AppendRequest): Promise<Appended> {
     if (this.closed) return Promise.reject(new TreeClosedError("the log is shutting down"));
     return new Promise((resolve, reject) => {
-      this.queue.push({ request, hash: leafHash(request.value), resolve, reject });
+      this.queue.push({ request, hash: leafHash(request.value), stale: 0, resolve, reject });
+      if (this.wake && this.queue.length >= this.wake.after) this.wake.wake();
       this.draining ??= this.drain();
     });
   }
@@ -132,7 +157,10 @@ export class Tree {
     return hashes.map((hash, i) => {
       if (hash !== undefined) return hash;
       const stored = read[next++] as Buffer;
-      this.cache.set({ ...(ids[i] as NodeId), hash: stored });
+      const id = ids[i] as NodeId;
+      // Proofs of random entries share only their upper nodes; caching the lower ones read for
+      // them would churn the cache and the heap for nothing.
+      if (id.level >= NodeCache.sharedLevel) this.cache.set({ ...id, hash: stored });
       return stored;
     });
   };
@@ -161,32 +189,43 @@ export class Tree {
   }
 
   // Never rejects. `draining` is cleared in the same turn as the last look at the queue: an append
-  // queued after that look must start a new drain, not wait for a finished one.
+  // queued after that look must start a new drain, not wait for a finished one. Two batches are in
+  // hand at a time: one is prepared (positions, signatures) while the one before it is written, so
+  // signing and fsync overlap. A batch is written only once the one before it has committed.
   private async drain(): Promise<void> {
+    let writing: Writing | undefined;
     try {
-      while (this.queue.length > 0) {
+      while (this.queue.length > 0 || writing) {
         const batch = this.queue.splice(0, this.options.maxBatch);
+        if (batch.length === 0) {
+          if (await this.writtenBeforeArrivals(writing)) {
+            await this.finish(writing);
+            writing = undefined;
+          }
+          continue;
+        }
+        let prepared: Prepared;
         try {
-          await this.commitWithRetry(batch);
+          if (this.stale) {
+            // A reload must see every write already sent.
+            await this.finish(writing);
+            writing = undefined;
+            await this.reload();
+          }
+          prepared = await this.prepare(batch, writing?.prepared);
         } catch (error) {
           for (const pending of batch) pending.reject(error);
           this.stale = true;
+          continue;
         }
+        const before = await this.finish(writing);
+        writing = undefined;
+        if (before.committed) writing = this.write(prepared);
+        // Built on a batch that did not commit: queue it again, behind that batch's retries.
+        else this.queue.splice(before.requeued, 0, ...batch);
       }
     } finally {
       this.draining = undefined;
-    }
-  }
-
-  private async commitWithRetry(batch: Pending[]): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        if (this.stale) await this.reload();
-        return await this.commit(batch);
-      } catch (error) {
-        if (!(error instanceof StaleTreeError) || attempt >= 5) throw error;
-        this.stale = true;
-      }
     }
   }
 
@@ -197,19 +236,40 @@ export class Tree {
     this.stale = false;
   }
 
-  private async commit(batch: Pending[]): Promise<void> {
+  /**
+   * With nothing queued, waits for the batch being written — or, if as many appends as it holds
+   * arrive first, returns false so they are prepared while it is still being written.
+   */
+  private async writtenBeforeArrivals(writing: Writing | undefined): Promise<boolean> {
+    if (!writing) return true;
+    const arrivals = new Promise<false>((resolve) => {
+      this.wake = { after: writing.prepared.batch.length, wake: () => resolve(false) };
+    });
+    try {
+      return await Promise.race([writing.outcome.then(() => true), arrivals]);
+    } finally {
+      this.wake = undefined;
+    }
+  }
+
+  /**
+   * Assigns positions after the tree as this replica knows it (including the batch being written,
+   * `before`) and signs. Moves the frontier: if anything later fails, the tree must reload.
+   */
+  private async prepare(batch: Pending[], before: Prepared | undefined): Promise<Prepared> {
     const started = performance.now();
     const existing = await this.storage.leavesByHash(batch.map((p) => p.hash));
     const known = new Map(existing.map((leaf) => [leaf.leafHash.toString("hex"), leaf]));
-    const fresh: Array<{ pending: Pending; leaf: LeafRecord }> = [];
-    const repeats: Array<{ pending: Pending; key: string }> = [];
+    for (const { leaf } of before?.fresh ?? []) known.set(leaf.leafHash.toString("hex"), leaf);
+    const fresh: Prepared["fresh"] = [];
+    const repeats: Prepared["repeats"] = [];
     const integratedTime = Date.now();
     const expectedSize = this.frontier.size;
-
     for (const pending of batch) {
       const key = pending.hash.toString("hex");
-      if (known.has(key)) {
-        repeats.push({ pending, key });
+      const stored = known.get(key);
+      if (stored) {
+        repeats.push({ pending, leaf: stored });
         continue;
       }
       const index = expectedSize + fresh.length;
@@ -223,93 +283,67 @@ export class Tree {
       known.set(key, leaf);
       fresh.push({ pending, leaf });
     }
-    // Each extra (a SET signature) depends only on its leaf's position: sign them all at once.
-    await Promise.all(
-      fresh.map(async ({ pending, leaf }) => {
-        leaf.extra = (await pending.request.extra?.({ index: leaf.index, integratedTime })) ?? null;
-      }),
-    );
-
-    const checkpoint =
-      fresh.length > 0 ? await this.extend(fresh, expectedSize, integratedTime) : await this.head();
-    for (const { pending, leaf } of fresh) pending.resolve({ leaf, checkpoint, duplicate: false });
-    for (const { pending, key } of repeats) {
-      pending.resolve({ leaf: known.get(key) as LeafRecord, checkpoint, duplicate: true });
-    }
-    this.options.onBatch?.({
-      entries: fresh.length,
-      duplicates: repeats.length,
-      size: checkpoint.size,
-      milliseconds: performance.now() - started,
-    });
-  }
-
-  private async extend(
-    fresh: Array<{ pending: Pending; leaf: LeafRecord }>,
-    expectedSize: number,
-    timestamp: number,
-  ): Promise<StoredCheckpoint> {
+    if (fresh.length === 0) return { batch, fresh, repeats, write: undefined, started };
     const { nodes, root } = this.frontier.append(fresh.map((f) => f.leaf.leafHash));
     const size = expectedSize + fresh.length;
-    const checkpoint = {
-      size,
-      rootHash: root,
-      timestamp,
-      signed: await this.options.signCheckpoint(size, root, timestamp),
-    };
-    // On failure the frontier has moved past storage; the caller reloads it before reuse.
-    await this.storage.append({
+    // Each extra (a SET) depends only on its leaf's position: sign them and the checkpoint at once.
+    const [signed] = await Promise.all([
+      this.options.signCheckpoint(size, root, integratedTime),
+      ...fresh.map(async ({ pending, leaf }) => {
+        leaf.extra = (await pending.request.extra?.({ index: leaf.index, integratedTime })) ?? null;
+      }),
+    ]);
+    const write = {
       expectedSize,
       leaves: fresh.map((f) => f.leaf),
       nodes,
       searchKeys: fresh.flatMap((f) =>
         f.pending.request.searchKeys.map((key) => ({ key, index: f.leaf.index })),
       ),
-      checkpoint,
-    });
-    for (const { leaf } of fresh) this.cache.set({ level: 0, index: leaf.index, hash: leaf.leafHash });
-    for (const node of nodes) this.cache.set(node);
-    this.latest = checkpoint;
-    return checkpoint;
-  }
-}
-
-/**
- * Recently written or read node hashes. Every append is answered with an inclusion proof whose
- * nodes the batch just wrote or sit on the tree's right edge, so most proofs read nothing. A
- * stored node never changes, so an entry can only be missing, never stale; only committed nodes
- * go in. Two generations bound the memory: when the young one fills up, the old one is dropped.
- */
-class NodeCache {
-  static readonly generationSize = 16_384;
-  private young = new Map<number, Buffer>();
-  private old = new Map<number, Buffer>();
-
-  get(id: NodeId): Buffer | undefined {
-    const key = NodeCache.key(id);
-    if (key === undefined) return undefined;
-    const young = this.young.get(key);
-    if (young !== undefined) return young;
-    const old = this.old.get(key);
-    if (old !== undefined) this.put(key, old);
-    return old;
+      checkpoint: { size, rootHash: root, timestamp: integratedTime, signed },
+    };
+    return { batch, fresh, repeats, write, started };
   }
 
-  set(node: StoredNode): void {
-    const key = NodeCache.key(node);
-    if (key !== undefined) this.put(key, node.hash);
+  /** Starts writing a prepared batch; a batch with nothing new is covered by the latest checkpoint. */
+  private write(prepared: Prepared): Writing {
+    const { write } = prepared;
+    const outcome = (async () => {
+      if (!write) return { checkpoint: await this.head() };
+      await this.storage.append(write);
+      return { checkpoint: write.checkpoint };
+    })().catch((error: unknown) => ({ error }));
+    return { prepared, outcome };
   }
 
-  private put(key: number, hash: Buffer): void {
-    if (this.young.size >= NodeCache.generationSize) {
-      this.old = this.young;
-      this.young = new Map();
+  /**
+   * Waits for a batch's write and answers its appends. A batch another writer got ahead of goes
+   * back to the front of the queue, to be rebuilt after a reload; any other failure rejects it.
+   */
+  private async finish(writing: Writing | undefined): Promise<{ committed: boolean; requeued: number }> {
+    if (!writing) return { committed: true, requeued: 0 };
+    const outcome = await writing.outcome;
+    const { batch, fresh, repeats, write, started } = writing.prepared;
+    if ("error" in outcome) {
+      this.stale = true;
+      const { error } = outcome;
+      const retry = error instanceof StaleTreeError ? batch.filter((p) => ++p.stale <= STALE_RETRIES) : [];
+      for (const pending of batch) if (!retry.includes(pending)) pending.reject(error);
+      this.queue.unshift(...retry);
+      return { committed: false, requeued: retry.length };
     }
-    this.young.set(key, hash);
-  }
-
-  // One exact number per node while index < 2^47 (levels stay below 64); larger trees are not cached.
-  private static key({ level, index }: NodeId): number | undefined {
-    return index < 2 ** 47 ? index * 64 + level : undefined;
+    const { checkpoint } = outcome;
+    for (const { leaf } of fresh) this.cache.set({ level: 0, index: leaf.index, hash: leaf.leafHash });
+    for (const node of write?.nodes ?? []) this.cache.set(node);
+    if (checkpoint.size >= this.latest.size) this.latest = checkpoint;
+    for (const { pending, leaf } of fresh) pending.resolve({ leaf, checkpoint, duplicate: false });
+    for (const { pending, leaf } of repeats) pending.resolve({ leaf, checkpoint, duplicate: true });
+    this.options.onBatch?.({
+      entries: fresh.length,
+      duplicates: repeats.length,
+      size: checkpoint.size,
+      milliseconds: performance.now() - started,
+    });
+    return { committed: true, requeued: 0 };
   }
 }
