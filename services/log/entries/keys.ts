@@ -6,7 +6,7 @@ import { createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import type { EcCurve } from "./ecdsa.ts";
 import { decodeBase64, decodePem, encodePem } from "./encoding.ts";
 import { reject } from "./rejection.ts";
-import { certificateSpki } from "./spki.ts";
+import { certificateEcKey } from "./spki.ts";
 import { LIMITS } from "./types.ts";
 
 export type KeyAlgorithm =
@@ -90,11 +90,12 @@ function fromCertificate(der: Buffer, field: string): VerificationKey {
   } catch {
     return reject("UNSUPPORTED_KEY", `${field}: the certificate's key type is not supported`);
   }
-  const spki = certificateSpki(certificate.raw) ?? publicKey.export({ type: "spki", format: "der" });
+  const ec = certificateEcKey(certificate.raw);
+  const spki = ec?.spki ?? publicKey.export({ type: "spki", format: "der" });
   const names = subjectAltNames(certificate.subjectAltName);
   return freeze({
     publicKey,
-    algorithm: algorithmOf(publicKey, spki, field),
+    algorithm: ec ? { type: "ec", curve: ec.curve, point: ec.point } : algorithmOf(publicKey, spki, field),
     spki,
     canonicalContent: Buffer.from(encodePem("CERTIFICATE", certificate.raw)).toString("base64"),
     emails: names.filter((n) => n.type === "email").map((n) => n.value.toLowerCase()),

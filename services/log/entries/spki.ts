@@ -1,18 +1,28 @@
-/** A certificate's SubjectPublicKeyInfo bytes, read without re-encoding them. */
+/** A certificate's EC public key, read from its bytes without re-encoding them. */
+import type { EcCurve } from "./ecdsa.ts";
 
 // DER SubjectPublicKeyInfo headers of named-curve EC keys with uncompressed points (RFC 5480 §2).
-const EC_SPKI_HEADERS = [
-  Buffer.from("3059301306072a8648ce3d020106082a8648ce3d030107034200", "hex"),
-  Buffer.from("3076301006072a8648ce3d020106052b81040022036200", "hex"),
-  Buffer.from("30819b301006072a8648ce3d020106052b8104002303818600", "hex"),
+const EC_SPKI_HEADERS: ReadonlyArray<{ curve: EcCurve; header: Buffer }> = [
+  { curve: "P-256", header: Buffer.from("3059301306072a8648ce3d020106082a8648ce3d030107034200", "hex") },
+  { curve: "P-384", header: Buffer.from("3076301006072a8648ce3d020106052b81040022036200", "hex") },
+  { curve: "P-521", header: Buffer.from("30819b301006072a8648ce3d020106052b8104002303818600", "hex") },
 ];
+
+export interface EcPublicKey {
+  /** DER SubjectPublicKeyInfo, exactly as node would export it. */
+  spki: Buffer;
+  curve: EcCurve;
+  /** Uncompressed point 0x04 ‖ X ‖ Y. */
+  point: Buffer;
+}
 
 /**
  * The certificate's SubjectPublicKeyInfo as it carries it (RFC 5280 §4.1.2.7), when that is an EC
- * key in the one DER form node would export it in; re-exporting through OpenSSL costs more than
- * the whole signature check. Other keys (RSA parameters may be spelled several ways) are exported.
+ * key in the one DER form node would export it in: re-exporting and inspecting the key through
+ * OpenSSL costs more than the ECDSA check itself. Anything else (RSA parameters may be spelled
+ * several ways) gives undefined and goes through node.
  */
-export function certificateSpki(certificate: Buffer): Buffer | undefined {
+export function certificateEcKey(certificate: Buffer): EcPublicKey | undefined {
   const tbs = derChildren(certificate, 0)[0];
   if (!tbs) return undefined;
   const fields = derChildren(certificate, tbs.start);
@@ -20,8 +30,9 @@ export function certificateSpki(certificate: Buffer): Buffer | undefined {
   const spki = fields[fields[0]?.tag === 0xa0 ? 6 : 5];
   if (!spki) return undefined;
   const bytes = certificate.subarray(spki.start, spki.end);
-  const header = EC_SPKI_HEADERS.find((h) => bytes.subarray(0, h.length).equals(h));
-  return header && bytes[header.length] === 0x04 ? bytes : undefined;
+  const known = EC_SPKI_HEADERS.find(({ header }) => bytes.subarray(0, header.length).equals(header));
+  if (!known || bytes[known.header.length] !== 0x04) return undefined;
+  return { spki: bytes, curve: known.curve, point: bytes.subarray(known.header.length) };
 }
 
 /** Tag and extent of each element inside the constructed DER element at `offset` (definite lengths). */
