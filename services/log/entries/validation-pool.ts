@@ -31,7 +31,7 @@ class ValidationThread {
   private nextId = 0;
 
   constructor(onExit: () => void) {
-    this.worker = new Worker(new URL("./validation-worker.ts", import.meta.url));
+    this.worker = new Worker(new URL("./validation-worker.ts", import.meta.url), { name: "validation" });
     // An idle pool must not keep the process alive; a busy one must.
     this.worker.unref();
     this.worker.on("message", ({ id, outcomes }: { id: number; outcomes: Outcome[] }) =>

@@ -33,7 +33,9 @@ interface Pending {
 }
 
 class WriterThread {
-  readonly #worker = new Worker(new URL("./sqlite-writer-thread.ts", import.meta.url));
+  readonly #worker = new Worker(new URL("./sqlite-writer-thread.ts", import.meta.url), {
+    name: "sqlite-writer",
+  });
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
 

@@ -1,0 +1,141 @@
+// The log service under test, as its container runs it: `node services/log/main.ts` in a child
+// process, configured only through the environment, its JSON log written to a file.
+import { type ChildProcess, spawn } from "node:child_process";
+import { openSync, readdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, resolve } from "node:path";
+
+const root = resolve(import.meta.dirname, "..");
+
+export interface LogProcess {
+  url: string;
+  pid: number;
+  /** Milliseconds from spawn to the first 200 from /readyz. */
+  readyAfterMs: number;
+  /** Peak resident set size so far (VmHWM), in MiB. */
+  peakRssMiB(): number;
+  /** CPU time the process has used so far (user + system, all threads), in seconds. */
+  cpuSeconds(): number;
+  /** The same, by thread name (MainThread, worker names, V8Worker for V8's and libuv's helpers). */
+  threadCpuSeconds(): Record<string, number>;
+  metrics(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export interface LogSetup {
+  dataDir: string;
+  /** SIGNET_LOG_SHARDS; the default local SQLite shard when absent. */
+  shards?: Array<{ treeId: string; storage: string; state: "active" | "frozen" }>;
+  /** Writes a V8 CPU profile of the service into this directory when it exits. */
+  profileDir?: string;
+}
+
+export const LOG_HOSTNAME = "127.0.0.1";
+
+export async function startLogProcess(setup: LogSetup): Promise<LogProcess> {
+  const port = await freePort();
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    SIGNET_LOG_HOST: "127.0.0.1",
+    SIGNET_LOG_PORT: String(port),
+    SIGNET_LOG_HOSTNAME: LOG_HOSTNAME,
+    SIGNET_LOG_DATA_DIR: setup.dataDir,
+    ...(setup.shards ? { SIGNET_LOG_SHARDS: JSON.stringify(setup.shards) } : {}),
+  };
+  const log = openSync(join(setup.dataDir, "service.log"), "a");
+  const started = performance.now();
+  const profile = setup.profileDir ? ["--cpu-prof", "--cpu-prof-dir", setup.profileDir] : [];
+  const child = spawn(process.execPath, [...profile, join(root, "services/log/main.ts")], {
+    cwd: root,
+    env,
+    stdio: ["ignore", log, log],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntilReady(url, child, setup.dataDir);
+  const readyAfterMs = performance.now() - started;
+  const pid = child.pid as number;
+  return {
+    url,
+    pid,
+    readyAfterMs,
+    peakRssMiB: () => peakRss(pid),
+    cpuSeconds: () => cpuSeconds(`/proc/${pid}`),
+    threadCpuSeconds: () => threadCpuSeconds(pid),
+    metrics: async () => (await fetch(`${url}/metrics`)).text(),
+    stop: () => stop(child),
+  };
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, dataDir: string): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  while (performance.now() < deadline) {
+    if (child.exitCode !== null) {
+      const log = readFileSync(join(dataDir, "service.log"), "utf8");
+      throw new Error(`the log exited with ${child.exitCode} before it was ready:\n${log}`);
+    }
+    const status = await fetch(`${url}/readyz`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((done) => setTimeout(done, 5));
+  }
+  child.kill("SIGKILL");
+  throw new Error("the log was not ready within 60 s");
+}
+
+/** VmHWM of /proc/<pid>/status: the most memory the process ever had resident. */
+function peakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmHWM for process ${pid}`);
+  return Number(kb) / 1024;
+}
+
+/** utime + stime of a process's or thread's stat file (proc(5)), in clock ticks of 1/100 s. */
+function cpuSeconds(proc: string): number {
+  const stat = readFileSync(`${proc}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function threadCpuSeconds(pid: number): Record<string, number> {
+  const byName: Record<string, number> = {};
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const name = readFileSync(`/proc/${pid}/task/${task}/comm`, "utf8").trim();
+    byName[name] = (byName[name] ?? 0) + cpuSeconds(`/proc/${pid}/task/${task}`);
+  }
+  return byName;
+}
+
+/** SIGTERM: the service finishes in-flight appends and exits. */
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((done) => {
+    child.once("exit", () => done());
+    child.kill("SIGTERM");
+  });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once("error", fail);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? done(address.port) : fail(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** Sum and count of a Prometheus histogram in a scrape (all label sets together). */
+export function histogramTotals(scrape: string, name: string): { sum: number; count: number } {
+  const total = (suffix: string) =>
+    scrape
+      .split("\n")
+      .filter((line) => line.startsWith(`${name}_${suffix}`))
+      .reduce((n, line) => n + Number(line.split(" ").at(-1)), 0);
+  return { sum: total("sum"), count: total("count") };
+}

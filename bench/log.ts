@@ -1,0 +1,119 @@
+// Log service benchmark (issue 3, "Performance"). Usage:
+//   npm run bench:log -- [--mode append|million|all] [--driver sqlite|postgres]
+//                        [--entries N] [--concurrency C] [--signers K] [--size S] [--proofs P]
+//                        [--profile DIR]  (V8 CPU profile of the service, for `node --cpu-prof`)
+// append:  a fresh log in a child process takes N valid hashedrekord appends from C concurrent
+//          connections; reports entries/s, append latency, batch sizes and peak RSS.
+// million: a database filled to S entries in-process (storage API, big batches), then the service
+//          is started on it: restart to ready, inclusion proof latency over HTTP, peak RSS.
+// Results go into BENCHMARKS.md by hand, with the machine line printed first.
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { type PostgresServer, startPostgres } from "../__tests__/support/postgres.ts";
+import { runAppendLoad } from "./log-append.ts";
+import { checkEntries } from "./log-check.ts";
+import { createSigners, proposal } from "./log-entries.ts";
+import { runMillion } from "./log-million.ts";
+import { histogramTotals, LOG_HOSTNAME, type LogSetup, startLogProcess } from "./log-service.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    mode: { type: "string", default: "append" },
+    driver: { type: "string", default: "sqlite" },
+    entries: { type: "string", default: "30000" },
+    concurrency: { type: "string", default: "128" },
+    signers: { type: "string", default: "300" },
+    size: { type: "string", default: "1000000" },
+    proofs: { type: "string", default: "20000" },
+    profile: { type: "string" },
+  },
+});
+
+const count = (name: keyof typeof args): number => {
+  const value = Number(args[name]);
+  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
+  return value;
+};
+if (args.driver !== "sqlite" && args.driver !== "postgres") throw new Error("--driver is sqlite or postgres");
+if (!["append", "million", "all"].includes(args.mode as string))
+  throw new Error("--mode is append, million or all");
+
+const TREE_ID = "1";
+
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}; ` +
+    `load average ${loadavg()[0]?.toFixed(2)} at start; ${args.driver}`,
+);
+
+/** A data directory and, for PostgreSQL, a throwaway cluster; removed afterwards. */
+async function withStorage<T>(work: (setup: LogSetup) => Promise<T>): Promise<T> {
+  const dataDir = mkdtempSync(join(tmpdir(), "signet-bench-log-"));
+  let postgres: PostgresServer | undefined;
+  try {
+    if (args.driver === "postgres") postgres = await startPostgres();
+    const shards = postgres && [{ treeId: TREE_ID, storage: postgres.url, state: "active" as const }];
+    return await work({
+      dataDir,
+      ...(shards ? { shards } : {}),
+      ...(args.profile ? { profileDir: args.profile } : {}),
+    });
+  } finally {
+    await postgres?.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function appendScenario(setup: LogSetup): Promise<void> {
+  const entries = count("entries");
+  const concurrency = count("concurrency");
+  const bodies = Array.from({ length: entries }, (_, i) => proposal(signers, i));
+  const log = await startLogProcess(setup);
+  try {
+    const serviceCpu = log.threadCpuSeconds();
+    const clientCpu = process.cpuUsage();
+    const result = await runAppendLoad({ url: log.url, bodies, concurrency, sampleEvery: 100 });
+    const client = process.cpuUsage(clientCpu);
+    const threads = Object.entries(log.threadCpuSeconds())
+      .map(([name, seconds]) => [name, ((seconds - (serviceCpu[name] ?? 0)) * 1e6) / entries] as const)
+      .filter(([, micros]) => micros >= 1)
+      .sort((a, b) => b[1] - a[1]);
+    const service = threads.reduce((sum, [, micros]) => sum + micros, 0);
+    const batches = histogramTotals(await log.metrics(), "signet_log_batch_entries");
+    const commits = histogramTotals(await log.metrics(), "signet_log_batch_commit_seconds");
+    await checkEntries(log.url, LOG_HOSTNAME, result.samples);
+    console.log(
+      `append: ${entries} hashedrekord entries (${signers.certificates.length} certificates, round robin), ${concurrency} connections`,
+    );
+    console.log(`  ${result.entriesPerSecond.toFixed(0)} entries/s over ${result.seconds.toFixed(1)} s`);
+    console.log(
+      `  latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`,
+    );
+    console.log(`  statuses ${JSON.stringify(result.statuses)}`);
+    console.log(
+      `  CPU per entry: service ${service.toFixed(0)} µs (${threads.map(([name, micros]) => `${name} ${micros.toFixed(0)}`).join(", ")}), load client ${((client.user + client.system) / entries).toFixed(0)} µs`,
+    );
+    console.log(
+      `  batches: ${batches.count}, mean ${(batches.sum / batches.count).toFixed(1)} entries, mean commit ${((commits.sum / commits.count) * 1000).toFixed(1)} ms`,
+    );
+    console.log(`  ${result.samples.length} sampled responses verified (proof, checkpoint, SET)`);
+    console.log(`  peak RSS ${log.peakRssMiB().toFixed(0)} MiB`);
+  } finally {
+    await log.stop();
+  }
+}
+
+const signers = await createSigners(count("signers"));
+if (args.mode !== "million") await withStorage(appendScenario);
+if (args.mode !== "append") {
+  await withStorage((setup) =>
+    runMillion(setup, {
+      size: count("size"),
+      proofs: count("proofs"),
+      concurrency: count("concurrency"),
+      treeId: TREE_ID,
+      signers,
+    }),
+  );
+}
