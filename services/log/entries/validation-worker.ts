@@ -7,7 +7,9 @@ import type { Outcome, ValidationRequest } from "./validation-pool.ts";
 
 function outcomeOf(proposed: unknown): Outcome {
   try {
-    return { entry: validateProposedEntry(proposed) };
+    const entry = validateProposedEntry(proposed);
+    // Its own exact-size ArrayBuffer, transferred: cloning would copy the Buffer pool slab under it.
+    return { entry: { ...entry, canonicalBody: Buffer.from(new Uint8Array(entry.canonicalBody).buffer) } };
   } catch (error) {
     if (error instanceof ApiError) {
       return { refused: { status: error.status, code: error.code, message: error.message } };
@@ -17,5 +19,9 @@ function outcomeOf(proposed: unknown): Outcome {
 }
 
 parentPort?.on("message", ({ id, proposals }: ValidationRequest) => {
-  parentPort?.postMessage({ id, outcomes: proposals.map(outcomeOf) });
+  const outcomes = proposals.map(outcomeOf);
+  const bodies = outcomes.flatMap((outcome) =>
+    "entry" in outcome ? [outcome.entry.canonicalBody.buffer] : [],
+  );
+  parentPort?.postMessage({ id, outcomes }, bodies as ArrayBuffer[]);
 });
