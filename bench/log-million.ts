@@ -62,10 +62,10 @@ export async function runMillion(setup: LogSetup, options: MillionOptions): Prom
       console.log(
         `  inclusion proofs (half by logIndex, half by UUID), ${concurrency} connection(s): ` +
           `${(options.proofs / result.seconds).toFixed(0)}/s, p50 ${p50} ms, p99 ${p99} ms, max ${max} ms; ` +
-          `statuses ${JSON.stringify(result.statuses)}; ${samples.length} sampled responses verified`,
+          `statuses ${JSON.stringify(result.statuses)}; ${samples.length} sampled responses verified; ` +
+          `peak RSS so far ${log.peakRssMiB().toFixed(0)} MiB`,
       );
     }
-    console.log(`  peak RSS of the restarted log: ${log.peakRssMiB().toFixed(0)} MiB`);
   } finally {
     await log.stop();
   }
