@@ -35,6 +35,8 @@ interface Pending {
 class WriterThread {
   readonly #worker = new Worker(new URL("./sqlite-writer-thread.ts", import.meta.url), {
     name: "sqlite-writer",
+    // The thread allocates little besides each batch's message; its heap need not grow.
+    resourceLimits: { maxYoungGenerationSizeMb: 8 },
   });
   readonly #pending = new Map<number, Pending>();
   #nextId = 0;
