@@ -86,8 +86,6 @@ export class Tree {
   private queue: Pending[] = [];
   private draining: Promise<void> | undefined;
   private closed = false;
-  /** Set while the drain waits on a write with nothing queued: wakes it once `after` appends wait. */
-  private wake: { after: number; wake: () => void } | undefined;
   /** A batch failed after the frontier may have moved: reload from storage before the next one. */
   private stale = false;
 
@@ -122,7 +120,6 @@ export class Tree {
     if (this.closed) return Promise.reject(new TreeClosedError("the log is shutting down"));
     return new Promise((resolve, reject) => {
       this.queue.push({ request, hash: leafHash(request.value), stale: 0, resolve, reject });
-      if (this.wake && this.queue.length >= this.wake.after) this.wake.wake();
       this.draining ??= this.drain();
     });
   }
@@ -189,19 +186,19 @@ export class Tree {
   }
 
   // Never rejects. `draining` is cleared in the same turn as the last look at the queue: an append
-  // queued after that look must start a new drain, not wait for a finished one. Two batches are in
-  // hand at a time: one is prepared (positions, signatures) while the one before it is written, so
-  // signing and fsync overlap. A batch is written only once the one before it has committed.
+  // queued after that look must start a new drain, not wait for a finished one. Under load two
+  // batches are in hand: the appends that queued while one batch was prepared are prepared
+  // (positions, signatures) while it is written, so signing and fsync overlap. A batch is written
+  // only once the one before it has committed.
   private async drain(): Promise<void> {
     let writing: Writing | undefined;
     try {
       while (this.queue.length > 0 || writing) {
         const batch = this.queue.splice(0, this.options.maxBatch);
         if (batch.length === 0) {
-          if (await this.writtenBeforeArrivals(writing)) {
-            await this.finish(writing);
-            writing = undefined;
-          }
+          // Nothing queued: appends arriving now gather into one batch while this write lasts.
+          await this.finish(writing);
+          writing = undefined;
           continue;
         }
         let prepared: Prepared;
@@ -234,22 +231,6 @@ export class Tree {
     this.frontier = await Frontier.load((ids) => this.storage.nodes(ids), stored?.size ?? 0);
     if (stored) this.latest = stored;
     this.stale = false;
-  }
-
-  /**
-   * With nothing queued, waits for the batch being written — or, if as many appends as it holds
-   * arrive first, returns false so they are prepared while it is still being written.
-   */
-  private async writtenBeforeArrivals(writing: Writing | undefined): Promise<boolean> {
-    if (!writing) return true;
-    const arrivals = new Promise<false>((resolve) => {
-      this.wake = { after: writing.prepared.batch.length, wake: () => resolve(false) };
-    });
-    try {
-      return await Promise.race([writing.outcome.then(() => true), arrivals]);
-    } finally {
-      this.wake = undefined;
-    }
   }
 
   /**
