@@ -2,8 +2,9 @@
 // only through the environment, its JSON log written to a file, watched through /proc.
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+
+import { cpuSeconds as cpuSecondsOf, freePort, peakRss, stop } from "./proc.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -52,7 +53,7 @@ export async function startService(launch: ServiceLaunch): Promise<ServiceProces
     url,
     pid,
     peakRssMiB: () => peakRss(pid),
-    cpuSeconds: () => cpuSeconds(pid),
+    cpuSeconds: () => cpuSecondsOf(`/proc/${pid}`),
     stop: () => stop(child),
   };
 }
@@ -95,41 +96,4 @@ async function waitUntilReady(url: string, child: ChildProcess, name: string, lo
   }
   child.kill("SIGKILL");
   throw new Error(`the ${name} was not ready within 60 s`);
-}
-
-/** VmHWM of /proc/<pid>/status: the most memory the process ever had resident. */
-function peakRss(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmHWM for process ${pid}`);
-  return Number(kb) / 1024;
-}
-
-/** utime + stime of /proc/<pid>/stat (proc(5)), in clock ticks of 1/100 s. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-/** SIGTERM: the service finishes in-flight requests and exits (and writes its CPU profile). */
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    child.once("exit", () => done());
-    child.kill("SIGTERM");
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? done(address.port) : fail(new Error("no port")),
-      );
-    });
-  });
 }

@@ -4,24 +4,8 @@ import { createHash, createPublicKey, verify } from "node:crypto";
 import { verifyCheckpoint } from "../services/common/checkpoint.ts";
 import { leafHash } from "../services/common/merkle/hash.ts";
 import { verifyInclusion } from "../services/common/merkle/verify.ts";
+import type { LogEntry } from "../services/log/api/log-entry.ts";
 import { jcs } from "../services/log/entries/jcs.ts";
-
-interface LogEntryJson {
-  body: string;
-  integratedTime: number;
-  logID: string;
-  logIndex: number;
-  verification: {
-    inclusionProof: {
-      logIndex: number;
-      rootHash: string;
-      treeSize: number;
-      hashes: string[];
-      checkpoint: string;
-    };
-    signedEntryTimestamp: string;
-  };
-}
 
 /** Throws on the first sampled response that a sigstore client would refuse. */
 export async function checkEntries(
@@ -34,7 +18,7 @@ export async function checkEntries(
   const spki = publicKey.export({ type: "spki", format: "der" });
   const logId = createHash("sha256").update(spki).digest("hex");
   for (const response of responses) {
-    const [uuid, entry] = Object.entries(JSON.parse(response) as Record<string, LogEntryJson>)[0] ?? [];
+    const [uuid, entry] = Object.entries(JSON.parse(response) as Record<string, LogEntry>)[0] ?? [];
     if (!uuid || !entry) throw new Error(`not a LogEntry: ${response.slice(0, 200)}`);
     const fail = (what: string) => {
       throw new Error(`entry ${uuid}: ${what}`);

@@ -2,8 +2,9 @@
 // process, configured only through the environment, its JSON log written to a file.
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+
+import { cpuSeconds, freePort, peakRss, stop } from "./proc.ts";
 
 const root = resolve(import.meta.dirname, "..");
 
@@ -84,21 +85,6 @@ async function waitUntilReady(url: string, child: ChildProcess, dataDir: string)
   throw new Error("the log was not ready within 60 s");
 }
 
-/** VmHWM of /proc/<pid>/status: the most memory the process ever had resident. */
-function peakRss(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kb === undefined) throw new Error(`no VmHWM for process ${pid}`);
-  return Number(kb) / 1024;
-}
-
-/** utime + stime of a process's or thread's stat file (proc(5)), in clock ticks of 1/100 s. */
-function cpuSeconds(proc: string): number {
-  const stat = readFileSync(`${proc}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 function threadCpuSeconds(pid: number): Record<string, number> {
   const byName: Record<string, number> = {};
   for (const task of readdirSync(`/proc/${pid}/task`)) {
@@ -106,28 +92,6 @@ function threadCpuSeconds(pid: number): Record<string, number> {
     byName[name] = (byName[name] ?? 0) + cpuSeconds(`/proc/${pid}/task/${task}`);
   }
   return byName;
-}
-
-/** SIGTERM: the service finishes in-flight appends and exits. */
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return Promise.resolve();
-  return new Promise((done) => {
-    child.once("exit", () => done());
-    child.kill("SIGTERM");
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once("error", fail);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? done(address.port) : fail(new Error("no port")),
-      );
-    });
-  });
 }
 
 /** Sum and count of a Prometheus histogram in a scrape (all label sets together). */
