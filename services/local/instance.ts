@@ -7,6 +7,7 @@ import { buildCaService } from "../ca/app.ts";
 import { loadCaConfig } from "../ca/config.ts";
 import { caKeyAlgorithm, loadOrCreateChain } from "../ca/init.ts";
 import { createRegistry } from "../common/metrics.ts";
+import { encodePem } from "../common/pem.ts";
 import { createServer, listenAndServe } from "../common/server.ts";
 import { loadSigner } from "../common/signer/index.ts";
 import { buildLogService } from "../log/app.ts";
@@ -105,7 +106,7 @@ export async function startLocalInstance(options: LocalOptions): Promise<LocalIn
   });
   const caChain = await loadOrCreateChain(join(caDir, "chain.pem"), caSigner, true);
   const rootPath = join(caDir, "root.pem");
-  writeFileSync(rootPath, pemOf(caChain.at(-1) as Buffer));
+  writeFileSync(rootPath, encodePem("CERTIFICATE", caChain.at(-1) as Buffer));
 
   const log = await buildLogService(
     loadLogConfig({
@@ -183,12 +184,4 @@ export async function startLocalInstance(options: LocalOptions): Promise<LocalIn
       for (const close of closers.reverse()) await close();
     },
   };
-}
-
-function pemOf(der: Buffer): string {
-  const body = der
-    .toString("base64")
-    .replace(/(.{64})/g, "$1\n")
-    .replace(/\n$/, "");
-  return `-----BEGIN CERTIFICATE-----\n${body}\n-----END CERTIFICATE-----\n`;
 }

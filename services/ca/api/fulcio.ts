@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ApiError } from "../../common/errors.ts";
+import { encodePem } from "../../common/pem.ts";
 import type { CertificateAuthority } from "../certificate/authority.ts";
 import type { CtClient } from "../ct-client.ts";
 import type { IssuerConfig, Principal } from "../identity/types.ts";
@@ -29,11 +30,7 @@ interface LegacySigningCertRequest {
   certificateSigningRequest?: string;
 }
 
-const pem = (der: Buffer) =>
-  `-----BEGIN CERTIFICATE-----\n${der
-    .toString("base64")
-    .replace(/(.{64})/g, "$1\n")
-    .replace(/\n$/, "")}\n-----END CERTIFICATE-----\n`;
+const pem = (der: Buffer) => encodePem("CERTIFICATE", der);
 
 // Fulcio's HTTP gateway also takes the token from `Authorization: Bearer` (cmd/app/http.go).
 const signingCertSchema = {

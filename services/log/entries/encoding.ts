@@ -40,12 +40,6 @@ export function decodePem(bytes: Buffer, field: string): PemBlock {
   return { label: match[1], der: decodeBase64(body, `${field} (PEM body)`) };
 }
 
-/** PEM the way Go's encoding/pem writes it (64-column lines, trailing newline): Rekor's CanonicalValue. */
-export function encodePem(label: string, der: Buffer): string {
-  const lines = der.toString("base64").match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
-}
-
 export function sha256Hex(data: Buffer | string): string {
   return createHash("sha256").update(data).digest("hex");
 }

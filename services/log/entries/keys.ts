@@ -3,8 +3,9 @@
  * public key or a PEM certificate, canonicalized by re-encoding what was parsed.
  */
 import { createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
+import { encodePem } from "../../common/pem.ts";
 import type { EcCurve } from "./ecdsa.ts";
-import { decodeBase64, decodePem, encodePem } from "./encoding.ts";
+import { decodeBase64, decodePem } from "./encoding.ts";
 import { reject } from "./rejection.ts";
 import { certificateEcKey } from "./spki.ts";
 import { LIMITS } from "./types.ts";
