@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { ApiError } from "../../common/errors.ts";
 import { leafHash } from "../../common/merkle/hash.ts";
-import { searchKeysForQuery, validateProposedEntry } from "../entries/index.ts";
+import { searchKeysForQuery, validateProposedEntry, validateProposedEntryAsync } from "../entries/index.ts";
 import type { Located, ShardSet } from "../shards.ts";
 import { type LogIdentity, seconds, toLogEntry } from "./log-entry.ts";
 
@@ -26,7 +26,7 @@ export async function rekorApi(server: FastifyInstance, options: RekorApiOptions
     "/api/v1/log/entries",
     { schema: { body: { type: "object", required: ["kind", "apiVersion", "spec"] } } },
     async (request, reply) => {
-      const entry = validateProposedEntry(request.body);
+      const entry = await validateProposedEntryAsync(request.body);
       const shard = shards.active;
       const appended = await shard.tree.append({
         value: entry.canonicalBody,

@@ -2,16 +2,21 @@
  * ECDSA verification over a digest the client computed (hashedrekord signs a pre-hashed artifact).
  *
  * node:crypto (Node 24) has no prehashed verify: `crypto.verify(null, …)` on an EC key hashes with
- * SHA-256 again. So the verification equation of SEC 1 §4.1.4 is evaluated here, with node's
- * native ECDH scalar multiplication doing the expensive part:
+ * SHA-256 again. So the check is moved onto a message node can hash. SEC 1 §4.1.4 accepts iff
+ * x(R) ≡ r (mod n) for
  *
  *   R = u1·G + u2·Q  with  u1 = e/s, u2 = r/s  (mod n)
- *     = u2·(k·G + Q) with  k = u1/u2 = e/r    (mod n)
  *
- * k·G comes from ECDH key derivation, the single point addition k·G + Q is done with BigInt, and
- * x(u2·P) is exactly what ECDH computeSecret returns. The signature is valid iff x(R) ≡ r (mod n).
+ * For any other digest e' (here: of the empty message, with the curve's own hash) and the shifted
+ * key Q' = Q + t·G with t = (e − e')/r, the same R comes out:
+ *
+ *   (e'/s)·G + (r/s)·Q' = (e'/s)·G + (r/s)·Q + ((e − e')/s)·G = (e/s)·G + (r/s)·Q = R
+ *
+ * so the signature verifies over e with Q exactly when it verifies over e' with Q'. t·G is an ECDH
+ * key derivation (native, fixed base), Q + t·G one affine addition in BigInt, and the verification
+ * itself node's native ECDSA verify.
  */
-import { createECDH, type ECDH } from "node:crypto";
+import { createECDH, createPublicKey, type ECDH, generateKeyPairSync, hash, verify } from "node:crypto";
 import { invert, mod } from "./modular.ts";
 
 export type EcCurve = "P-256" | "P-384" | "P-521";
@@ -19,6 +24,8 @@ export type EcCurve = "P-256" | "P-384" | "P-521";
 interface CurveParameters {
   /** OpenSSL name for createECDH. */
   openssl: string;
+  /** The hash node verifies with on this curve (the one its signatures are usually made with). */
+  hash: "sha256" | "sha384" | "sha512";
   /** Field prime; every NIST prime curve has a = p - 3 (FIPS 186-4 §D.1.2). */
   p: bigint;
   /** Order of the base point. */
@@ -32,6 +39,7 @@ interface CurveParameters {
 const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
   "P-256": {
     openssl: "prime256v1",
+    hash: "sha256",
     p: 0xffffffff00000001000000000000000000000000ffffffffffffffffffffffffn,
     n: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
     size: 32,
@@ -39,6 +47,7 @@ const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
   },
   "P-384": {
     openssl: "secp384r1",
+    hash: "sha384",
     p: 0xfffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffffn,
     n: 0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
     size: 48,
@@ -46,6 +55,7 @@ const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
   },
   "P-521": {
     openssl: "secp521r1",
+    hash: "sha512",
     p: (1n << 521n) - 1n,
     n: 0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
     size: 66,
@@ -55,10 +65,18 @@ const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
 
 type Point = { x: bigint; y: bigint } | null; // null: the point at infinity
 
-const ecdhByCurve = new Map<EcCurve, ECDH>();
+/** Per curve: the ECDH instance for k·G, the SPKI bytes before the point, and e'. */
+interface CurveTools {
+  ecdh: ECDH;
+  spkiPrefix: Buffer;
+  emptyDigest: bigint;
+}
+
+const tools = new Map<EcCurve, CurveTools>();
+const EMPTY = Buffer.alloc(0);
 
 /**
- * @param point uncompressed public point, 0x04 ‖ X ‖ Y
+ * @param point uncompressed public point, 0x04 ‖ X ‖ Y, on the curve (checked when it was parsed)
  * @param digest the message digest as signed (truncated to the order's bit length, SEC 1 §4.1.4 step 3)
  * @param signature DER `ECDSA-Sig-Value`
  */
@@ -68,47 +86,55 @@ export function verifyEcdsaDigest(curve: EcCurve, point: Buffer, digest: Buffer,
   if (!rs) return false;
   const { r, s } = rs;
   if (r <= 0n || r >= c.n || s <= 0n || s >= c.n) return false;
-  const e = digestToInteger(digest, c.orderBits);
-  // One inversion serves both 1/r and 1/s: 1/r = s/(rs), 1/s = r/(rs).
-  const inverse = invert(mod(r * s, c.n), c.n);
-  const k = mod(e * s * inverse, c.n);
-  const u2 = mod(r * r * inverse, c.n);
+  const { spkiPrefix, emptyDigest } = curveTools(curve);
+  const t = mod((digestToInteger(digest, c.orderBits) - emptyDigest) * invert(r, c.n), c.n);
   const q = { x: toBigInt(point.subarray(1, 1 + c.size)), y: toBigInt(point.subarray(1 + c.size)) };
-  const sum = k === 0n ? q : add(multiplyBase(curve, k), q, c.p);
-  if (!sum) return false;
-  const x = multiplyX(curve, u2, sum);
-  return x !== undefined && mod(x, c.n) === r;
-}
-
-function ecdh(curve: EcCurve): ECDH {
-  let instance = ecdhByCurve.get(curve);
-  if (!instance) {
-    instance = createECDH(CURVES[curve].openssl);
-    ecdhByCurve.set(curve, instance);
+  const shifted = t === 0n ? q : add(multiplyBase(curve, t), q, c.p);
+  // Q' at infinity leaves R = (e'/s)·G: check that directly.
+  if (!shifted) return baseX(curve, mod(emptyDigest * invert(s, c.n), c.n)) === r;
+  const spki = Buffer.concat([
+    spkiPrefix,
+    Buffer.of(0x04),
+    toBuffer(shifted.x, c.size),
+    toBuffer(shifted.y, c.size),
+  ]);
+  try {
+    return verify(c.hash, EMPTY, createPublicKey({ key: spki, format: "der", type: "spki" }), signature);
+  } catch {
+    return false;
   }
-  return instance;
 }
 
-/** k·G, through ECDH key derivation (the public key of private key k). */
+function curveTools(curve: EcCurve): CurveTools {
+  let found = tools.get(curve);
+  if (!found) {
+    const c = CURVES[curve];
+    const spki = generateKeyPairSync("ec", { namedCurve: c.openssl }).publicKey.export({
+      type: "spki",
+      format: "der",
+    });
+    found = {
+      ecdh: createECDH(c.openssl),
+      spkiPrefix: spki.subarray(0, spki.length - (1 + 2 * c.size)),
+      emptyDigest: digestToInteger(hash(c.hash, EMPTY, "buffer"), c.orderBits),
+    };
+    tools.set(curve, found);
+  }
+  return found;
+}
+
+/** k·G (k in 1..n-1), through ECDH key derivation: the public key of private key k. */
 function multiplyBase(curve: EcCurve, k: bigint): { x: bigint; y: bigint } {
-  const { size } = CURVES[curve];
-  const instance = ecdh(curve);
-  instance.setPrivateKey(toBuffer(k, Math.ceil(CURVES[curve].orderBits / 8)));
-  const encoded = instance.getPublicKey();
+  const { size, orderBits } = CURVES[curve];
+  const { ecdh } = curveTools(curve);
+  ecdh.setPrivateKey(toBuffer(k, Math.ceil(orderBits / 8)));
+  const encoded = ecdh.getPublicKey();
   return { x: toBigInt(encoded.subarray(1, 1 + size)), y: toBigInt(encoded.subarray(1 + size)) };
 }
 
-/** x(k·P), through an ECDH shared secret; undefined when the product is the point at infinity. */
-function multiplyX(curve: EcCurve, k: bigint, p: { x: bigint; y: bigint }): bigint | undefined {
-  const { size } = CURVES[curve];
-  const instance = ecdh(curve);
-  instance.setPrivateKey(toBuffer(k, Math.ceil(CURVES[curve].orderBits / 8)));
-  const encoded = Buffer.concat([Buffer.of(0x04), toBuffer(p.x, size), toBuffer(p.y, size)]);
-  try {
-    return toBigInt(instance.computeSecret(encoded));
-  } catch {
-    return undefined;
-  }
+/** x(k·G) mod n, or -1n when k·G is the point at infinity (k = 0). */
+function baseX(curve: EcCurve, k: bigint): bigint {
+  return k === 0n ? -1n : mod(multiplyBase(curve, k).x, CURVES[curve].n);
 }
 
 /** Affine point addition (SEC 1 §2.2.1), doubling included, on a curve with a = -3. */

@@ -2,6 +2,7 @@
 // batches by, and commits them one at a time, in the order they arrive.
 import { DatabaseSync } from "node:sqlite";
 import { parentPort } from "node:worker_threads";
+import { decodeBatch } from "./batch-codec.ts";
 import { SqliteAppender } from "./sqlite-append.ts";
 import type { WriterReply, WriterRequest, WriterTarget } from "./sqlite-writer.ts";
 import { StaleTreeError } from "./types.ts";
@@ -28,7 +29,7 @@ function handle(request: WriterRequest): WriterReply {
     if ("close" in request) {
       db.close();
       connections.delete(key);
-    } else appender.append(request.batch);
+    } else appender.append(decodeBatch(request.batch));
     return { id, outcome: "done" };
   } catch (error) {
     if (error instanceof StaleTreeError) return { id, outcome: "stale", storedSize: error.storedSize };

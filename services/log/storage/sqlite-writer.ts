@@ -8,6 +8,7 @@
  * the first append and stopped with the last writer: a read-only process never pays for it.
  */
 import { Worker } from "node:worker_threads";
+import { encodeBatch } from "./batch-codec.ts";
 import { type AppendBatch, StaleTreeError } from "./types.ts";
 
 export interface WriterTarget {
@@ -18,7 +19,7 @@ export interface WriterTarget {
 }
 
 export type WriterRequest =
-  | { id: number; target: WriterTarget; batch: AppendBatch }
+  | { id: number; target: WriterTarget /** encodeBatch's output */; batch: ArrayBuffer }
   | { id: number; target: WriterTarget; close: true };
 
 export type WriterReply =
@@ -56,8 +57,8 @@ class WriterThread {
       const expectedSize = "batch" in request ? request.batch.expectedSize : 0;
       this.#pending.set(id, { expectedSize, resolve, reject });
       if ("batch" in request) {
-        const { batch, transfer } = transferable(request.batch);
-        this.#worker.postMessage({ id, target: request.target, batch } satisfies WriterRequest, transfer);
+        const batch = encodeBatch(request.batch);
+        this.#worker.postMessage({ id, target: request.target, batch } satisfies WriterRequest, [batch]);
       } else this.#worker.postMessage({ id, ...request } satisfies WriterRequest);
     });
   }
@@ -81,35 +82,6 @@ class WriterThread {
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
   }
-}
-
-/**
- * The batch with every byte field copied into one ArrayBuffer that moves to the thread without a
- * copy. Structured cloning copies the whole ArrayBuffer behind each Buffer, and node's small
- * Buffers are views into shared pool slabs (64 KiB here): a leaf could drag a slab with it.
- */
-function transferable(batch: AppendBatch): { batch: AppendBatch; transfer: ArrayBuffer[] } {
-  const sizeOf = (bytes: Buffer | null) => bytes?.length ?? 0;
-  let size = batch.checkpoint.rootHash.length;
-  for (const leaf of batch.leaves) size += leaf.leafHash.length + leaf.value.length + sizeOf(leaf.extra);
-  for (const node of batch.nodes) size += node.hash.length;
-  const arena = new ArrayBuffer(size);
-  let offset = 0;
-  const copy = (bytes: Buffer): Buffer => {
-    const view = Buffer.from(arena, offset, bytes.length);
-    bytes.copy(view);
-    offset += bytes.length;
-    return view;
-  };
-  const leaves = batch.leaves.map((leaf) => ({
-    ...leaf,
-    leafHash: copy(leaf.leafHash),
-    value: copy(leaf.value),
-    extra: leaf.extra && copy(leaf.extra),
-  }));
-  const nodes = batch.nodes.map((node) => ({ ...node, hash: copy(node.hash) }));
-  const checkpoint = { ...batch.checkpoint, rootHash: copy(batch.checkpoint.rootHash) };
-  return { batch: { ...batch, leaves, nodes, checkpoint }, transfer: [arena] };
 }
 
 let thread: WriterThread | undefined;

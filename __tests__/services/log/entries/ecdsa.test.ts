@@ -1,4 +1,12 @@
-import { createHash, generateKeyPairSync, type KeyObject, sign, verify } from "node:crypto";
+import {
+  createECDH,
+  createHash,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type EcCurve, verifyEcdsaDigest } from "../../../../services/log/entries/ecdsa.ts";
@@ -74,6 +82,36 @@ describe.each(["P-256", "P-384", "P-521"] as const)("ECDSA %s over a precomputed
     expect(verifyEcdsaDigest(curve, key.point, digest, Buffer.alloc(0))).toBe(false);
   });
 
+  it("accepts a signature over the digest the check itself verifies against (no key shift)", () => {
+    const hash = { "P-256": "sha256", "P-384": "sha384", "P-521": "sha512" }[curve];
+    const { digest, signature } = signed(hash, Buffer.alloc(0));
+    expect(verifyEcdsaDigest(curve, key.point, digest, signature)).toBe(true);
+    expect(verifyEcdsaDigest(curve, key.point, flipBit(digest, 0), signature)).toBe(false);
+  });
+
+  it("agrees with node's verify for a key made so that the shifted key is the point at infinity", () => {
+    // With e' the digest of the empty message, pick R = k·G, r = x(R), s = e'/k, and the key
+    // Q = −((e − e')/r)·G: the signature is valid, and Q + ((e − e')/r)·G is the point at infinity.
+    const hash = { "P-256": "sha256", "P-384": "sha384", "P-521": "sha512" }[curve];
+    const message = Buffer.from("crafted key");
+    const e = leftBits(createHash(hash).update(message).digest(), curve);
+    const ePrime = leftBits(createHash(hash).digest(), curve);
+    const k = 123456789n;
+    const r = mod(pointOf(curve, k).x, N[curve]);
+    const s = mod(ePrime * inverse(k, N[curve]), N[curve]);
+    const t = mod((e - ePrime) * inverse(r, N[curve]), N[curve]);
+    const q = pointOf(curve, mod(-t, N[curve]));
+    const signature = derSignature(r, s);
+    const publicKey = createPublicKey({
+      key: { kty: "EC", crv: curve, x: q.jwkX, y: q.jwkY },
+      format: "jwk",
+    });
+    expect(nodeVerifies(hash, message, publicKey, signature)).toBe(true);
+    const digest = createHash(hash).update(message).digest();
+    expect(verifyEcdsaDigest(curve, q.encoded, digest, signature)).toBe(true);
+    expect(verifyEcdsaDigest(curve, q.encoded, flipBit(digest, 3), signature)).toBe(false);
+  });
+
   it("refuses a valid signature checked against another key", () => {
     const { digest, signature } = signed("sha256", Buffer.from("m"));
     expect(verifyEcdsaDigest(curve, keyPair(curve).point, digest, signature)).toBe(false);
@@ -86,4 +124,64 @@ function nodeVerifies(hash: string, message: Uint8Array, publicKey: KeyObject, s
   } catch {
     return false;
   }
+}
+
+const N: Record<EcCurve, bigint> = {
+  "P-256": 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n,
+  "P-384":
+    0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973n,
+  "P-521":
+    0x01fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409n,
+};
+const OPENSSL: Record<EcCurve, string> = {
+  "P-256": "prime256v1",
+  "P-384": "secp384r1",
+  "P-521": "secp521r1",
+};
+
+const mod = (a: bigint, m: bigint) => ((a % m) + m) % m;
+
+/** a^(m−2) mod m: the inverse for prime m, by square and multiply (slow, and independent of the code). */
+function inverse(a: bigint, m: bigint): bigint {
+  let result = 1n;
+  let base = mod(a, m);
+  for (let exponent = m - 2n; exponent > 0n; exponent >>= 1n) {
+    if (exponent & 1n) result = mod(result * base, m);
+    base = mod(base * base, m);
+  }
+  return result;
+}
+
+function leftBits(digest: Buffer, curve: EcCurve): bigint {
+  const value = BigInt(`0x${digest.toString("hex")}`);
+  const excess = digest.length * 8 - ORDER_BITS[curve];
+  return excess > 0 ? value >> BigInt(excess) : value;
+}
+
+function pointOf(curve: EcCurve, k: bigint) {
+  const ecdh = createECDH(OPENSSL[curve]);
+  ecdh.setPrivateKey(Buffer.from(k.toString(16).padStart(Math.ceil(ORDER_BITS[curve] / 8) * 2, "0"), "hex"));
+  const encoded = ecdh.getPublicKey();
+  const size = (encoded.length - 1) / 2;
+  const xBytes = encoded.subarray(1, 1 + size);
+  const yBytes = encoded.subarray(1 + size);
+  return {
+    encoded,
+    x: BigInt(`0x${xBytes.toString("hex")}`),
+    jwkX: xBytes.toString("base64url"),
+    jwkY: yBytes.toString("base64url"),
+  };
+}
+
+function derSignature(r: bigint, s: bigint): Buffer {
+  const integer = (value: bigint) => {
+    let hex = value.toString(16);
+    if (hex.length % 2) hex = `0${hex}`;
+    let bytes = Buffer.from(hex, "hex");
+    if ((bytes[0] ?? 0) & 0x80) bytes = Buffer.concat([Buffer.of(0), bytes]);
+    return Buffer.concat([Buffer.of(0x02, bytes.length), bytes]);
+  };
+  const body = Buffer.concat([integer(r), integer(s)]);
+  const length = body.length < 0x80 ? Buffer.of(body.length) : Buffer.of(0x81, body.length);
+  return Buffer.concat([Buffer.of(0x30), length, body]);
 }
