@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { type App, Testing } from "../../src/cdktf.ts";
+import { reloaderChartRepository } from "../../src/cluster/project-scope.ts";
 import { signetNamespaces } from "../../src/cluster/root-application.ts";
 import { type Environment, environmentSchema } from "../../src/config/schema.ts";
 import { platformSecretIds } from "../../src/gcp/secrets.ts";
@@ -174,11 +175,11 @@ describe.each(Object.entries(stacks))("%s cluster stack", (name, doc) => {
     expect(JSON.stringify(doc)).not.toMatch(/PRIVATE KEY|xox[abp]-|set_sensitive|stringData/);
   });
 
-  it("limits the signet AppProject to this repository and the Signet namespaces", () => {
+  it("limits the signet AppProject to this repository, the reloader chart and the Signet namespaces", () => {
     const [project] = manifests(doc, "AppProject");
     const spec = project?.manifest.spec;
     expect(project?.manifest.metadata.name).toBe("signet");
-    expect(spec.sourceRepos).toEqual([repositoryUrl]);
+    expect(spec.sourceRepos).toEqual([repositoryUrl, reloaderChartRepository]);
     const namespaces = spec.destinations.map((d: Resource) => d.namespace);
     expect(namespaces.slice(1)).toEqual([...signetNamespaces]);
     // The first is Argo CD's own namespace, where the app of apps keeps its Applications.

@@ -1,26 +1,9 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest/index.js";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "../cdktf.ts";
+import { clusterScopedKinds, reloaderChartRepository, signetNamespaces } from "./project-scope.ts";
 
-/** The namespaces Signet's rendered manifests may deploy into, and nothing else. */
-export const signetNamespaces = [
-  "signet-ca",
-  "signet-log",
-  "signet-prober",
-  "signet-tuf",
-  "signet-system",
-  "monitoring",
-] as const;
-
-/**
- * The cluster-scoped kinds the rendered manifests may create: the namespaces themselves and
- * Managed Prometheus rules that span them. No RBAC: the project cannot grant itself more.
- */
-export const clusterScopedKinds = [
-  { group: "", kind: "Namespace" },
-  { group: "monitoring.googleapis.com", kind: "ClusterRules" },
-  { group: "monitoring.googleapis.com", kind: "ClusterPodMonitoring" },
-] as const;
+export { clusterScopedKinds, signetNamespaces };
 
 export interface RootApplicationProps {
   environment: string;
@@ -54,8 +37,9 @@ export class RootApplication extends Construct {
         kind: "AppProject",
         metadata: { name: "signet", namespace: props.namespace },
         spec: {
-          description: `Signet ${props.environment}, from ${props.repositoryUrl} only`,
-          sourceRepos: [props.repositoryUrl],
+          description: `Signet ${props.environment}, from ${props.repositoryUrl} and the pinned reloader chart only`,
+          // The rendered manifests include an Application for the reloader's upstream chart.
+          sourceRepos: [props.repositoryUrl, reloaderChartRepository],
           destinations: [props.namespace, ...signetNamespaces].map((namespace) => ({
             server: inCluster,
             namespace,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { chartsSchema } from "./charts.ts";
 import { cidr, overlappingCidrs } from "./cidr.ts";
 
 // GCP project ids: 6-30 chars, lowercase letters, digits and hyphens, starting with a letter and
@@ -190,6 +191,8 @@ export const environmentSchema = z.strictObject({
   }),
   images: z.strictObject({ ca: imageRef, log: imageRef, prober: imageRef }),
   cluster,
+  // Optional: sizes, replicas, issuers and key versions of the rendered manifests (charts/).
+  charts: chartsSchema.prefault({}),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
