@@ -1,8 +1,11 @@
 import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { endpointLines } from "../../.github/scripts/endpoints.ts";
 import { endpointUrls, imageRepository, imageRepositoryId } from "../../src/config/endpoints.ts";
+import { configDir } from "../../src/config/load.ts";
 import { PublicEndpoints } from "../../src/gcp/dns.ts";
 import { ImageRegistry } from "../../src/gcp/registry.ts";
 import { production, staging, synthConstruct } from "./support.ts";
@@ -52,7 +55,19 @@ describe("node .github/scripts/endpoints.ts", () => {
       "ctlog=https://ctlog.staging.signet.example.com",
       "tuf=https://tuf.staging.signet.example.com",
       "registry=europe-west1-docker.pkg.dev/signet-staging/signet",
+      `tufRoot=${join(configDir(), "staging", "tuf-root.json")}`,
     ]);
+    expect(JSON.parse(readFileSync(join(configDir(), "staging", "tuf-root.json"), "utf8")).signed._type).toBe(
+      "root",
+    );
+  });
+
+  it("refuses an environment without a committed TUF root", () => {
+    const dir = mkdtempSync(join(tmpdir(), "endpoints-"));
+    cpSync(join(configDir(), "staging.yaml"), join(dir, "staging.yaml"));
+    expect(() => endpointLines("staging", dir)).toThrow(
+      `${join(dir, "staging", "tuf-root.json")}: file not found (the published TUF root.json)`,
+    );
   });
 
   it("fails with one line naming the file for an unknown environment", () => {

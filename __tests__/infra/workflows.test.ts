@@ -376,8 +376,7 @@ describe("prober", () => {
 
   it("runs every 15 minutes and by hand, against each environment, one round at a time", () => {
     expect(prober.on).toEqual({ schedule: [{ cron: "*/15 * * * *" }], workflow_dispatch: null });
-    const include = job.strategy?.matrix?.include as Array<{ environment: string }>;
-    expect(include.map((e) => e.environment)).toEqual(["staging", "production"]);
+    expect(job.strategy?.matrix?.environment).toEqual(["staging", "production"]);
     expect(job.strategy?.["fail-fast"]).toBe(false);
     expect(prober.concurrency).toEqual({ group: "prober", "cancel-in-progress": false });
   });
@@ -392,6 +391,7 @@ describe("prober", () => {
       SIGNET_PROBER_CT_URL: endpoint("ctlog"),
       SIGNET_PROBER_TSA_URL: endpoint("tsa"),
       SIGNET_PROBER_TUF_URL: endpoint("tuf"),
+      SIGNET_PROBER_TUF_ROOT: endpoint("tufRoot"),
       SIGNET_PROBER_TOKEN_SOURCE: "github",
       SIGNET_PROBER_ISSUER: "https://token.actions.githubusercontent.com",
       // Fulcio's GitHub principal puts https://github.com/<job_workflow_ref> in the certificate.
