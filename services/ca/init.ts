@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { z } from "zod";
 import { ConfigError, parseEnv, runMain } from "../common/config.ts";
+import { certificatesFromPem } from "../common/pem.ts";
 import { loadSigner, type SignerConfig, signerFromEnv } from "../common/signer/index.ts";
 import { type KeyAlgorithm, keyAlgorithms, type Signer } from "../common/signer/types.ts";
 import { issueCaHierarchy } from "./certificate/hierarchy.ts";
@@ -61,13 +62,7 @@ export async function loadOrCreateChain(
 }
 
 export function parsePemChain(pem: string, path: string): Buffer[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new ConfigError(`${path}: no PEM certificate found`);
-  try {
-    return blocks.map((block) => Buffer.from(new X509Certificate(block).raw));
-  } catch {
-    throw new ConfigError(`${path}: holds a PEM block that is not an X.509 certificate`);
-  }
+  return certificatesFromPem(pem, path, (message) => new ConfigError(message));
 }
 
 /** Writes atomically; without `force`, an existing file is kept (link fails instead of replacing). */

@@ -1,8 +1,8 @@
-import { X509Certificate } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError } from "../common/config.ts";
+import { certificatesFromPem } from "../common/pem.ts";
 import type { SigningServices } from "./signing-config.ts";
 import type { AuthorityDescription, InstanceDescription, LogDescription } from "./trusted-root.ts";
 
@@ -79,15 +79,10 @@ async function spkiOf(path: string): Promise<Buffer> {
 
 /** DER certificates in file order; each must parse, so a typo fails here and not at clients. */
 async function chainOf(path: string): Promise<Buffer[]> {
-  const chain = await pemBlocks(path, "CERTIFICATE");
-  for (const der of chain) {
-    try {
-      new X509Certificate(der);
-    } catch {
-      throw new ConfigError(`${path}: holds a PEM block that is not an X.509 certificate`);
-    }
-  }
-  return chain;
+  const pem = await readFile(path, "utf8").catch((error: unknown) => {
+    throw new ConfigError(`${path}: cannot read (${String(error)})`);
+  });
+  return certificatesFromPem(pem, path, (message) => new ConfigError(message));
 }
 
 /** The instance a description file names, its key and certificate files read. */

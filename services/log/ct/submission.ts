@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { vector } from "../../common/ct/tls.ts";
 import { badRequest } from "../../common/errors.ts";
+import { certificatesFromPem } from "../../common/pem.ts";
 import {
   type CertificateParts,
   findExtension,
@@ -51,11 +52,7 @@ export class TrustedRoots {
   }
 
   static fromPem(pem: string): TrustedRoots {
-    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[^-]*-----END CERTIFICATE-----/g) ?? [];
-    if (blocks.length === 0 && pem.trim() !== "") throw new Error("the CT roots hold no PEM certificate");
-    return new TrustedRoots(
-      blocks.map((block) => Buffer.from(block.replace(/-----[A-Z ]+-----|\s/g, ""), "base64")),
-    );
+    return new TrustedRoots(pem.trim() === "" ? [] : certificatesFromPem(pem, "the CT roots"));
   }
 
   /** The root `last` is, or the root that issued it. */

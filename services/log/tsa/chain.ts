@@ -1,6 +1,7 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject, X509Certificate } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { certificatesFromPem } from "../../common/pem.ts";
 import { algorithmOf, type KeyAlgorithm, keyAlgorithms, type Signer } from "../../common/signer/types.ts";
 import {
   basicConstraints,
@@ -102,7 +103,7 @@ export async function loadOrCreateTsaChain(
     await rename(`${path}.tmp`, path);
     return chain;
   }
-  const chain = chainOf(parsePemChain(stored, path));
+  const chain = chainOf(certificatesFromPem(stored, path));
   const leafKey = new X509Certificate(chain.der[0] as Buffer).publicKey.export({
     format: "der",
     type: "spki",
@@ -124,12 +125,6 @@ function webCryptoAlgorithmOf(key: KeyObject): (typeof WEB_CRYPTO)[KeyAlgorithm]
 
 function chainOf(certificates: Buffer[]): TsaChain {
   return { pem: certificates.map((der) => new X509Certificate(der).toString()).join(""), der: certificates };
-}
-
-function parsePemChain(pem: string, path: string): Buffer[] {
-  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  if (blocks.length === 0) throw new Error(`${path}: no PEM certificate found`);
-  return blocks.map((block) => Buffer.from(new X509Certificate(block).raw));
 }
 
 async function readIfPresent(path: string): Promise<string | undefined> {
