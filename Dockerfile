@@ -2,7 +2,8 @@
 # The Signet service images, one target each: `docker build --target log|ca|prober .`
 # Node 24 runs services/**/*.ts directly (type stripping), so there is no compile step; the images
 # hold services/, a package.json and production node_modules, nothing else.
-# Bases are pinned by tag here; the images workflow pins each by digest (FROM <image>@sha256:…).
+# Bases are pinned by tag here; the images workflow resolves each to its current digest and
+# substitutes it at build time through buildx named build contexts (--build-context <image>=docker-image://<image>@sha256:…).
 # __tests__/images/production-build.test.ts runs this file's build steps and starts every target.
 
 # What the services import, and nothing more: package.json narrowed to those packages and the
