@@ -100,6 +100,8 @@ export function platformValues(env: Environment): PlatformValues {
     availabilityGoal: env.alerts.availabilityGoal,
     liveTreeIds: [...active, env.charts.log.ctTreeId],
     reloaderChartVersion: env.charts.reloader.chartVersion,
+    // The branch Argo CD deploys (stacks/cluster-stack.ts), so the page matches what runs.
+    runbookUrl: `https://github.com/${env.github.repository}/blob/main/docs/runbooks/alerts.md`,
   };
 }
 

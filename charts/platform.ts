@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { type KubernetesObject, parseValues } from "./kubernetes.ts";
+import { alertmanagerExternalSecret } from "./platform/alertmanager.ts";
 import { alertRules } from "./platform/alerts.ts";
 import { podMonitoring } from "./platform/monitoring.ts";
 import { restrictedNamespace } from "./platform/namespaces.ts";
@@ -16,6 +17,10 @@ export const platformValuesSchema = z.strictObject({
   availabilityGoal: z.number().gt(0.9).lt(1),
   liveTreeIds: z.array(treeId).min(1),
   reloaderChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "pin an exact chart version (x.y.z)"),
+  runbookUrl: z
+    .url()
+    .startsWith("https://", "expected an https URL")
+    .endsWith(".md", "expected a runbook page"),
 });
 
 export type PlatformValues = z.input<typeof platformValuesSchema>;
@@ -25,7 +30,8 @@ const serviceNamespaces = Object.values(signetServices).map((s) => s.namespace);
 
 /**
  * What the services stand on: their namespaces (Pod Security `restricted`), network policies
- * that deny by default, Managed Prometheus scraping and alert rules, and the reloader.
+ * that deny by default, Managed Prometheus scraping, alert rules and where their alerts go, and
+ * the reloader.
  */
 export function platformChart(input: PlatformValues): KubernetesObject[] {
   const values = parseValues("platform", platformValuesSchema, input);
@@ -36,6 +42,7 @@ export function platformChart(input: PlatformValues): KubernetesObject[] {
     ...workloadPolicies(values),
     ...(["ca", "log", "prober"] as const).map(podMonitoring),
     ...alertRules(values),
+    alertmanagerExternalSecret(),
     reloaderApplication({ chartVersion: values.reloaderChartVersion, namespaces: serviceNamespaces }),
   ];
 }

@@ -1,4 +1,5 @@
 import { Application } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1/Application";
+import { ExternalSecret } from "@kubernetes-models/external-secrets/external-secrets.io/v1/ExternalSecret";
 import { BackendConfig } from "@kubernetes-models/gke/cloud.google.com/v1/BackendConfig";
 import { ManagedCertificate } from "@kubernetes-models/gke/networking.gke.io/v1/ManagedCertificate";
 import { FrontendConfig } from "@kubernetes-models/gke/networking.gke.io/v1beta1/FrontendConfig";
@@ -14,7 +15,7 @@ import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { z } from "zod";
 import { argoCdNamespace } from "../src/cluster/argocd.ts";
-import { clusterScopedKinds, signetNamespaces } from "../src/cluster/project-scope.ts";
+import { clusterScopedKinds, gkeNamespaces, signetNamespaces } from "../src/cluster/project-scope.ts";
 import type { KubernetesObject } from "./kubernetes.ts";
 import { gmpSchemas } from "./platform/gmp.ts";
 
@@ -28,7 +29,11 @@ interface Validatable {
 }
 type ModelClass = new (data: never) => Validatable;
 
-/** The OpenAPI (kubernetes-models) or CRD (its GKE and Argo CD packages) schema of each kind we render. */
+/**
+ * The OpenAPI (kubernetes-models) or CRD (its GKE, Argo CD and External Secrets packages) schema
+ * of each kind we render. External Secrets: the `v1` API, which the pinned chart
+ * (`cluster.externalSecrets.chartVersion`) serves and the cluster stack's ClusterSecretStore uses.
+ */
 const models: Record<string, ModelClass> = {
   "v1/Namespace": Namespace,
   "v1/ServiceAccount": ServiceAccount,
@@ -44,6 +49,7 @@ const models: Record<string, ModelClass> = {
   "networking.gke.io/v1beta1/FrontendConfig": FrontendConfig,
   "cloud.google.com/v1/BackendConfig": BackendConfig,
   "argoproj.io/v1alpha1/Application": Application,
+  "external-secrets.io/v1/ExternalSecret": ExternalSecret,
 };
 
 const namespaces = new Set<string>([argoCdNamespace, ...signetNamespaces]);
@@ -92,10 +98,21 @@ function projectProblem(object: KubernetesObject): string | undefined {
   const group = groupOf(object.apiVersion);
   const clusterScoped = clusterScopedKinds.some((k) => k.group === group && k.kind === object.kind);
   const namespace = object.metadata.namespace;
-  if (clusterScoped)
-    return namespace === undefined ? undefined : "metadata.namespace: set on a cluster-scoped kind";
+  if (clusterScoped) {
+    if (namespace !== undefined) return "metadata.namespace: set on a cluster-scoped kind";
+    return object.kind === "Namespace" && Object.hasOwn(gkeNamespaces, object.metadata.name)
+      ? "metadata.name: GKE creates and owns this namespace; do not render it"
+      : undefined;
+  }
   if (namespace === undefined)
     return "metadata.namespace: missing, and the AppProject allows no other cluster-scoped kind";
+  if (Object.hasOwn(gkeNamespaces, namespace)) {
+    const kinds: ReadonlyArray<{ group: string; kind: string }> =
+      gkeNamespaces[namespace as keyof typeof gkeNamespaces];
+    return kinds.some((k) => k.group === group && k.kind === object.kind)
+      ? undefined
+      : `metadata.namespace: ${namespace} admits only ${kinds.map((k) => k.kind).join(", ")}`;
+  }
   return namespaces.has(namespace) ? undefined : `metadata.namespace: ${namespace} is not a Signet namespace`;
 }
 

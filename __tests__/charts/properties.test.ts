@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { argoCdNamespace } from "../../src/cluster/argocd.ts";
-import { clusterScopedKinds, signetNamespaces } from "../../src/cluster/project-scope.ts";
+import { clusterScopedKinds, gkeNamespaces, signetNamespaces } from "../../src/cluster/project-scope.ts";
 import {
   containersOf,
   environments,
@@ -127,16 +127,17 @@ describe.each(Object.entries(rendered))("%s", (name, objects) => {
     });
   });
 
-  it("stays inside the AppProject: Signet namespaces and the allowed cluster-scoped kinds", () => {
+  it("stays inside the AppProject: Signet namespaces, GKE's with their kinds, the allowed cluster-scoped kinds", () => {
     const allowed = new Set<string>([argoCdNamespace, ...signetNamespaces]);
     for (const object of objects) {
       const group = object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
       const clusterScoped = clusterScopedKinds.some((k) => k.group === group && k.kind === object.kind);
+      const namespace = object.metadata.namespace ?? "";
+      const gkeKinds: ReadonlyArray<{ group: string; kind: string }> | undefined =
+        gkeNamespaces[namespace as keyof typeof gkeNamespaces];
       if (clusterScoped) expect(object.metadata.namespace).toBeUndefined();
-      else
-        expect(allowed.has(object.metadata.namespace ?? ""), `${object.kind} ${object.metadata.name}`).toBe(
-          true,
-        );
+      else if (gkeKinds) expect(gkeKinds).toContainEqual({ group, kind: object.kind });
+      else expect(allowed.has(namespace), `${object.kind} ${object.metadata.name}`).toBe(true);
     }
     expect(ofKind(objects, "Application").every((a) => a.metadata.namespace === argoCdNamespace)).toBe(true);
   });

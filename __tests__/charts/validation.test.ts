@@ -56,6 +56,14 @@ describe("validateManifests", () => {
     );
   });
 
+  it("checks the ExternalSecret against the External Secrets v1 CRD schema", () => {
+    const externalSecret = clone(find(objects, "ExternalSecret", "alertmanager", "gmp-public"));
+    externalSecret.spec.target.creationPolicy = "Always";
+    expect(refusal(externalSecret)).toBe(
+      "staging: ExternalSecret gmp-public/alertmanager: spec.target.creationPolicy: must be equal to one of the allowed values",
+    );
+  });
+
   it("refuses what the AppProject would not sync", () => {
     const configMap = clone(find(objects, "ConfigMap", "ca-env"));
     configMap.metadata.namespace = "default";
@@ -64,6 +72,16 @@ describe("validateManifests", () => {
     );
     const role = { apiVersion: "rbac.authorization.k8s.io/v1", kind: "ClusterRole", metadata: { name: "x" } };
     expect(refusal(role)).toMatch(/^staging: ClusterRole x: apiVersion: no schema/);
+    const inGmpPublic = clone(find(objects, "ConfigMap", "ca-env"));
+    inGmpPublic.metadata.namespace = "gmp-public";
+    expect(refusal(inGmpPublic)).toBe(
+      "staging: ConfigMap gmp-public/ca-env: metadata.namespace: gmp-public admits only ExternalSecret",
+    );
+    const gkeNamespace = clone(find(objects, "Namespace", "signet-ca"));
+    gkeNamespace.metadata.name = "gmp-public";
+    expect(refusal(gkeNamespace)).toBe(
+      "staging: Namespace gmp-public: metadata.name: GKE creates and owns this namespace; do not render it",
+    );
     const namespaced = clone(find(objects, "Service", "log"));
     delete namespaced.metadata.namespace;
     expect(refusal(namespaced)).toBe(

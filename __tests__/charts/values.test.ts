@@ -63,6 +63,7 @@ describe("chart values", () => {
           availabilityGoal: 0.995,
           liveTreeIds: ["1"],
           reloaderChartVersion: "2.2.16",
+          runbookUrl: "https://github.com/example-org/signet/blob/main/docs/runbooks/alerts.md",
           extra: true,
         } as never),
       ),

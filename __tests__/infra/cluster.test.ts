@@ -175,13 +175,14 @@ describe.each(Object.entries(stacks))("%s cluster stack", (name, doc) => {
     expect(JSON.stringify(doc)).not.toMatch(/PRIVATE KEY|xox[abp]-|set_sensitive|stringData/);
   });
 
-  it("limits the signet AppProject to this repository, the reloader chart and the Signet namespaces", () => {
+  it("limits the signet AppProject to this repository, the reloader chart, the Signet namespaces and gmp-public", () => {
     const [project] = manifests(doc, "AppProject");
     const spec = project?.manifest.spec;
     expect(project?.manifest.metadata.name).toBe("signet");
     expect(spec.sourceRepos).toEqual([repositoryUrl, reloaderChartRepository]);
     const namespaces = spec.destinations.map((d: Resource) => d.namespace);
-    expect(namespaces.slice(1)).toEqual([...signetNamespaces]);
+    // Besides Signet's own, only GKE's gmp-public, where Managed Alertmanager reads its configuration.
+    expect(namespaces.slice(1)).toEqual([...signetNamespaces, "gmp-public"]);
     // The first is Argo CD's own namespace, where the app of apps keeps its Applications.
     expect(namespaces[0]).toContain("kubernetes_namespace_v1.argocd");
     for (const d of spec.destinations) expect(d.server).toBe("https://kubernetes.default.svc");

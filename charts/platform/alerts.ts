@@ -7,7 +7,19 @@ export interface AlertValues {
   availabilityGoal: number;
   /** Trees whose checkpoints must stay fresh: the active log shard's and the CT log's. */
   liveTreeIds: string[];
+  /** Where docs/runbooks/alerts.md is read on the web; each alert links its own section. */
+  runbookUrl: string;
 }
+
+/**
+ * How soon a person must act: `page` wakes someone now, `ticket` waits for working hours.
+ * charts/platform/alertmanager.ts routes each one; a rule cannot carry any other.
+ */
+export const severities = ["page", "ticket"] as const;
+export type Severity = (typeof severities)[number];
+
+/** An alerting rule as this chart writes it: a name, a severity and the service it is about. */
+type AlertRule = Rule & { alert: string; labels: { severity: Severity; service: SignetService } };
 
 // Probes and scrapes are not client traffic; `http_request_duration_seconds` (services/common/server.ts)
 // labels them by route like any other request.
@@ -24,10 +36,10 @@ function errorRatio(window: string): string {
  * 14.4× over 1h spends 2% of a 30-day budget, 6× over 6h spends 5%; the short window (1/12 of
  * the long one) makes the alert stop soon after the burning does.
  */
-export function burnRateRules(service: SignetService, availabilityGoal: number): Rule[] {
+export function burnRateRules(service: SignetService, availabilityGoal: number): AlertRule[] {
   // Rounded so 1 - 0.995 reads 0.005, not 0.0050000000000000044.
   const budget = Number((1 - availabilityGoal).toPrecision(6));
-  const alert = (factor: number, long: string, short: string, wait: string): Rule => ({
+  const alert = (factor: number, long: string, short: string, wait: string): AlertRule => ({
     alert: `SignetErrorBudgetBurn${long}`,
     expr: `${errorRatio(long)} > (${factor} * ${budget}) and ${errorRatio(short)} > (${factor} * ${budget})`,
     for: wait,
@@ -40,7 +52,7 @@ export function burnRateRules(service: SignetService, availabilityGoal: number):
   return [alert(14.4, "1h", "5m", "2m"), alert(6, "6h", "30m", "15m")];
 }
 
-function caRules(): Rule[] {
+function caRules(): AlertRule[] {
   // A spike against the previous day's rate: a broken issuer, a client release sending bad
   // proofs, or someone probing the CA. `or vector(0)` gives a new CA a baseline of zero.
   const now = "sum(rate(signet_ca_refusals_total[10m]))";
@@ -60,7 +72,7 @@ function caRules(): Rule[] {
   ];
 }
 
-function logRules(liveTreeIds: string[]): Rule[] {
+function logRules(liveTreeIds: string[]): AlertRule[] {
   // Frozen shards never sign again; only the live trees' checkpoints must move. The prober
   // appends every round, so a quiet log still signs.
   const trees = liveTreeIds.join("|");
@@ -79,7 +91,7 @@ function logRules(liveTreeIds: string[]): Rule[] {
   ];
 }
 
-function proberRules(): Rule[] {
+function proberRules(): AlertRule[] {
   return [
     {
       alert: "SignetProberWriteFailures",
@@ -127,23 +139,43 @@ function proberRules(): Rule[] {
   ];
 }
 
-function rulesObject(service: SignetService, rules: Rule[]): KubernetesObject {
+/**
+ * Every rule links its section of the alerts runbook (GitHub's heading anchor: the alert name in
+ * lower case), which Alertmanager and PagerDuty show beside the alert.
+ */
+function withRunbook(rule: AlertRule, runbookUrl: string): Rule {
+  return {
+    ...rule,
+    annotations: { ...rule.annotations, runbook_url: `${runbookUrl}#${rule.alert.toLowerCase()}` },
+  };
+}
+
+function rulesObject(service: SignetService, rules: AlertRule[], runbookUrl: string): KubernetesObject {
   const { namespace } = signetServices[service];
   const object: Rules = {
     apiVersion: "monitoring.googleapis.com/v1",
     kind: "Rules",
     // Namespaced Rules only see their own namespace's series: each service's rules live beside it.
     metadata: { name: `${service}-alerts`, namespace, labels: { "app.kubernetes.io/part-of": "signet" } },
-    spec: { groups: [{ name: `signet-${service}`, interval: "30s", rules }] },
+    spec: {
+      groups: [
+        { name: `signet-${service}`, interval: "30s", rules: rules.map((r) => withRunbook(r, runbookUrl)) },
+      ],
+    },
   };
   return object as KubernetesObject;
 }
 
 /** The alert rules, evaluated by Managed Prometheus's rule evaluator in each service's namespace. */
 export function alertRules(values: AlertValues): KubernetesObject[] {
+  const { availabilityGoal, runbookUrl } = values;
   return [
-    rulesObject("ca", [...burnRateRules("ca", values.availabilityGoal), ...caRules()]),
-    rulesObject("log", [...burnRateRules("log", values.availabilityGoal), ...logRules(values.liveTreeIds)]),
-    rulesObject("prober", proberRules()),
+    rulesObject("ca", [...burnRateRules("ca", availabilityGoal), ...caRules()], runbookUrl),
+    rulesObject(
+      "log",
+      [...burnRateRules("log", availabilityGoal), ...logRules(values.liveTreeIds)],
+      runbookUrl,
+    ),
+    rulesObject("prober", proberRules(), runbookUrl),
   ];
 }

@@ -14,6 +14,21 @@ export const signetNamespaces = [
 ] as const;
 
 /**
+ * Namespaces GKE creates and owns, with the only kinds the rendered manifests may put in each.
+ * Managed Prometheus's Alertmanager reads its configuration from the Secret `alertmanager` in
+ * `gmp-public`, which an ExternalSecret writes (charts/platform/alertmanager.ts). An AppProject's
+ * resource lists apply to all its destinations, so the AppProject admits the namespace and
+ * charts/validate.ts holds it to these kinds, and refuses a Namespace object for it: a pruned one
+ * would delete GKE's.
+ */
+export const gkeNamespaces = {
+  "gmp-public": [{ group: "external-secrets.io", kind: "ExternalSecret" }],
+} as const satisfies Record<string, ReadonlyArray<{ group: string; kind: string }>>;
+
+/** Every namespace the `signet` AppProject lets Argo CD deploy into, besides its own. */
+export const projectNamespaces: readonly string[] = [...signetNamespaces, ...Object.keys(gkeNamespaces)];
+
+/**
  * The cluster-scoped kinds the rendered manifests may create: the namespaces themselves and
  * Managed Prometheus rules that span them. No RBAC: the project cannot grant itself more.
  */

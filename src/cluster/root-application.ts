@@ -1,9 +1,14 @@
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest/index.js";
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "../cdktf.ts";
-import { clusterScopedKinds, reloaderChartRepository, signetNamespaces } from "./project-scope.ts";
+import {
+  clusterScopedKinds,
+  projectNamespaces,
+  reloaderChartRepository,
+  signetNamespaces,
+} from "./project-scope.ts";
 
-export { clusterScopedKinds, signetNamespaces };
+export { clusterScopedKinds, projectNamespaces, signetNamespaces };
 
 export interface RootApplicationProps {
   environment: string;
@@ -40,7 +45,8 @@ export class RootApplication extends Construct {
           description: `Signet ${props.environment}, from ${props.repositoryUrl} and the pinned reloader chart only`,
           // The rendered manifests include an Application for the reloader's upstream chart.
           sourceRepos: [props.repositoryUrl, reloaderChartRepository],
-          destinations: [props.namespace, ...signetNamespaces].map((namespace) => ({
+          // Signet's namespaces, and GKE's gmp-public for the Alertmanager configuration alone.
+          destinations: [props.namespace, ...projectNamespaces].map((namespace) => ({
             server: inCluster,
             namespace,
           })),
