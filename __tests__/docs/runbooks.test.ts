@@ -13,6 +13,7 @@ const runbooks = [
   "restore-log-database.md",
   "argocd-sync-failed.md",
   "game-day.md",
+  "alerts.md",
 ];
 const sections = ["When", "Impact", "Steps", "Verify", "Rollback"];
 
