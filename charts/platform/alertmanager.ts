@@ -19,7 +19,10 @@ export const alertmanagerConfigSecret = {
 /** The Secret Manager secret holding the PagerDuty service's Events API v2 integration key. */
 export const pagerDutyKeySecret: (typeof platformSecretIds)[number] = "alertmanager-pagerduty-key";
 
-/** The key's name inside the ExternalSecret, and the template expression that inserts it (trimmed of a trailing newline). */
+/**
+ * The key's name inside the ExternalSecret, and the template expression that inserts it, trimmed:
+ * a value added with `echo ... | gcloud secrets versions add` ends in a newline.
+ */
 export const pagerDutyKeyField = "pagerdutyRoutingKey";
 export const pagerDutyKeyReference = `{{ .${pagerDutyKeyField} | trim }}`;
 
