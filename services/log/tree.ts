@@ -215,9 +215,14 @@ export class Tree {
           this.stale = true;
           continue;
         }
-        const before = await this.finish(writing);
+        // The next write starts the moment the one before it commits, before that batch's appends
+        // are answered: answering takes the event loop for a while, and the writer would idle.
+        let next: Writing | undefined;
+        const before = await this.finish(writing, () => {
+          next = this.write(prepared);
+        });
         writing = undefined;
-        if (before.committed) writing = this.write(prepared);
+        if (before.committed) writing = next ?? this.write(prepared);
         // Built on a batch that did not commit: queue it again, behind that batch's retries.
         else this.queue.splice(before.requeued, 0, ...batch);
       }
@@ -301,7 +306,10 @@ export class Tree {
    * Waits for a batch's write and answers its appends. A batch another writer got ahead of goes
    * back to the front of the queue, to be rebuilt after a reload; any other failure rejects it.
    */
-  private async finish(writing: Writing | undefined): Promise<{ committed: boolean; requeued: number }> {
+  private async finish(
+    writing: Writing | undefined,
+    onCommitted?: () => void,
+  ): Promise<{ committed: boolean; requeued: number }> {
     if (!writing) return { committed: true, requeued: 0 };
     const outcome = await writing.outcome;
     const { batch, fresh, repeats, write, started } = writing.prepared;
@@ -317,6 +325,7 @@ export class Tree {
     for (const { leaf } of fresh) this.cache.set({ level: 0, index: leaf.index, hash: leaf.leafHash });
     for (const node of write?.nodes ?? []) this.cache.set(node);
     if (checkpoint.size >= this.latest.size) this.latest = checkpoint;
+    onCommitted?.();
     for (const { pending, leaf } of fresh) pending.resolve({ leaf, checkpoint, duplicate: false });
     for (const { pending, leaf } of repeats) pending.resolve({ leaf, checkpoint, duplicate: true });
     this.options.onBatch?.({

@@ -14,6 +14,13 @@ export interface ValidationRequest {
   proposals: unknown[];
 }
 
+/** Outcomes of proposals[start …] of request `id`; a request is answered in several replies. */
+export interface ValidationReply {
+  id: number;
+  start: number;
+  outcomes: Outcome[];
+}
+
 export type Outcome =
   | { entry: ValidatedEntry }
   | { refused: { status: number; code: string; message: string } }
@@ -27,7 +34,8 @@ interface Job {
 
 class ValidationThread {
   readonly worker: Worker;
-  private readonly inFlight = new Map<number, Job[]>();
+  /** Jobs by request id, and how many of them are still unanswered. */
+  private readonly inFlight = new Map<number, { jobs: Job[]; waiting: number }>();
   private nextId = 0;
 
   constructor(onExit: () => void) {
@@ -39,9 +47,7 @@ class ValidationThread {
     });
     // An idle pool must not keep the process alive; a busy one must.
     this.worker.unref();
-    this.worker.on("message", ({ id, outcomes }: { id: number; outcomes: Outcome[] }) =>
-      this.settle(id, outcomes),
-    );
+    this.worker.on("message", (reply: ValidationReply) => this.settle(reply));
     this.worker.on("error", (error) => this.failAll(error));
     this.worker.on("exit", (code) => {
       this.failAll(new Error(`validation worker exited with code ${code}`));
@@ -51,26 +57,32 @@ class ValidationThread {
 
   get load(): number {
     let jobs = 0;
-    for (const batch of this.inFlight.values()) jobs += batch.length;
+    for (const request of this.inFlight.values()) jobs += request.waiting;
     return jobs;
   }
 
   send(jobs: Job[]): void {
     const id = this.nextId++;
     if (this.inFlight.size === 0) this.worker.ref();
-    this.inFlight.set(id, jobs);
+    this.inFlight.set(id, { jobs, waiting: jobs.length });
     this.worker.postMessage({ id, proposals: jobs.map((job) => job.proposed) } satisfies ValidationRequest);
   }
 
-  private settle(id: number, outcomes: Outcome[]): void {
-    const jobs = this.inFlight.get(id) ?? [];
+  private settle({ id, start, outcomes }: ValidationReply): void {
+    const request = this.inFlight.get(id);
+    if (!request) return;
+    for (const [i, outcome] of outcomes.entries()) {
+      const job = request.jobs[start + i];
+      if (job) settleJob(job, outcome);
+    }
+    request.waiting -= outcomes.length;
+    if (request.waiting > 0) return;
     this.inFlight.delete(id);
     if (this.inFlight.size === 0) this.worker.unref();
-    for (const [i, job] of jobs.entries()) settleJob(job, outcomes[i]);
   }
 
   private failAll(error: Error): void {
-    for (const jobs of this.inFlight.values()) for (const job of jobs) job.reject(error);
+    for (const { jobs } of this.inFlight.values()) for (const job of jobs) job.reject(error);
     this.inFlight.clear();
   }
 }

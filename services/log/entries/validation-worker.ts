@@ -3,7 +3,7 @@
 import { parentPort } from "node:worker_threads";
 import { ApiError } from "../../common/errors.ts";
 import { validateProposedEntry } from "./index.ts";
-import type { Outcome, ValidationRequest } from "./validation-pool.ts";
+import type { Outcome, ValidationReply, ValidationRequest } from "./validation-pool.ts";
 
 function outcomeOf(proposed: unknown): Outcome {
   try {
@@ -18,10 +18,17 @@ function outcomeOf(proposed: unknown): Outcome {
   }
 }
 
+// Outcomes go back a few at a time rather than when the whole message is done: a burst of
+// proposals would otherwise reach the sequencer as one late lump, and the writer would idle
+// until then.
+const CHUNK = 4;
+
 parentPort?.on("message", ({ id, proposals }: ValidationRequest) => {
-  const outcomes = proposals.map(outcomeOf);
-  const bodies = outcomes.flatMap((outcome) =>
-    "entry" in outcome ? [outcome.entry.canonicalBody.buffer] : [],
-  );
-  parentPort?.postMessage({ id, outcomes }, bodies as ArrayBuffer[]);
+  for (let start = 0; start < proposals.length; start += CHUNK) {
+    const outcomes = proposals.slice(start, start + CHUNK).map(outcomeOf);
+    const bodies = outcomes.flatMap((outcome) =>
+      "entry" in outcome ? [outcome.entry.canonicalBody.buffer] : [],
+    );
+    parentPort?.postMessage({ id, start, outcomes } satisfies ValidationReply, bodies as ArrayBuffer[]);
+  }
 });
