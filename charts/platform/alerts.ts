@@ -107,13 +107,15 @@ function proberRules(): AlertRule[] {
     },
     {
       alert: "SignetProberNoPassingRound",
-      // Also catches writes that never got an answer (refused connections are not observed).
-      expr: "time() - max(probe_last_success_timestamp_seconds) > 900",
+      // Also catches writes that never got an answer (refused connections are not observed), and
+      // a prober that is not running at all: then the series is absent, and `absent` answers 1.
+      expr: "(time() - max(probe_last_success_timestamp_seconds) > 900) or absent(probe_last_success_timestamp_seconds)",
       for: "5m",
       labels: { severity: "page", service: "prober" },
       annotations: {
-        summary: "prober: no fully passing round for 15 minutes",
-        description: "Read the prober's log: each round names the failing step.",
+        summary: "prober: no fully passing round for 15 minutes, or no prober reporting",
+        description:
+          "Read the prober's log: each round names the failing step. No series at all: the prober is not running or not scraped.",
       },
     },
     {
