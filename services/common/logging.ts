@@ -1,18 +1,46 @@
 import { type DestinationStream, type Level, type Logger, pino } from "pino";
 
-/** Fields that may hold credentials; pino replaces their values before a line is written. */
+/**
+ * Header paths pino's own redaction replaces. Paths that begin with a wildcard are left out on
+ * purpose: pino then runs its (cloning) redactor on every line, the access log included, which
+ * was a sixth of all the log service's allocation under load; `withoutSecrets` covers them.
+ */
 const redactedPaths = [
-  "token",
-  "*.token",
-  "oidcIdentityToken",
-  "*.oidcIdentityToken",
-  "password",
-  "*.password",
   "req.headers.authorization",
   "req.headers.cookie",
   "headers.authorization",
   "headers.cookie",
 ];
+
+/** Keys whose values are credentials, wherever they appear at the top level or one level down. */
+const secretKeys = ["token", "oidcIdentityToken", "password"];
+const censor = "[redacted]";
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" &&
+  value !== null &&
+  [Object.prototype, null].includes(Object.getPrototypeOf(value));
+
+/**
+ * The logged object with credentials replaced: `token` and `request.token` alike. Copies only
+ * what it changes, so a line without secrets costs one pass over its keys.
+ */
+export function withoutSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(object)) {
+    const value = object[key];
+    if (secretKeys.includes(key)) {
+      copy ??= { ...object };
+      copy[key] = censor;
+    } else if (isPlainObject(value) && secretKeys.some((inner) => Object.hasOwn(value, inner))) {
+      copy ??= { ...object };
+      const inner = { ...value };
+      for (const secret of secretKeys) if (Object.hasOwn(inner, secret)) inner[secret] = censor;
+      copy[key] = inner;
+    }
+  }
+  return copy ?? object;
+}
 
 /** Cloud Logging reads `severity` from JSON lines; its names differ from pino's for two levels. */
 const severities: Record<string, string> = {
@@ -32,8 +60,11 @@ export function createLogger(name: string, level: LogLevel, destination?: Destin
     name,
     level,
     messageKey: "message",
-    redact: { paths: redactedPaths, censor: "[redacted]" },
-    formatters: { level: (label: string) => ({ severity: severities[label] ?? "DEFAULT" }) },
+    redact: { paths: redactedPaths, censor },
+    formatters: {
+      level: (label: string) => ({ severity: severities[label] ?? "DEFAULT" }),
+      log: withoutSecrets,
+    },
     timestamp: pino.stdTimeFunctions.isoTime,
   };
   return pino(options, destination ?? bufferedStdout());

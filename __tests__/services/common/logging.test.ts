@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import packageJson from "../../../package.json" with { type: "json" };
-import { createLogger } from "../../../services/common/logging.ts";
+import { createLogger, withoutSecrets } from "../../../services/common/logging.ts";
 import { createRegistry } from "../../../services/common/metrics.ts";
 
 function capture(): { lines: Array<Record<string, any>>; stream: Writable } {
@@ -48,6 +48,23 @@ describe("createLogger", () => {
       cookie: "[redacted]",
       host: "ca.example.com",
     });
+  });
+
+  it("redacts without touching the caller's object, and leaves errors and other objects whole", () => {
+    const { lines, stream } = capture();
+    const logger = createLogger("signet-ca", "info", stream);
+    const logged = { request: { token: "t-7", issuer: "https://issuer.example" }, size: 2 };
+    logger.info(logged);
+    logger.error({ err: new Error("storage lost"), shards: ["a", "b"] }, "failed");
+    expect(logged.request.token).toBe("t-7");
+    expect(lines[0]).toMatchObject({
+      request: { token: "[redacted]", issuer: "https://issuer.example" },
+      size: 2,
+    });
+    expect(lines[1]).toMatchObject({ err: { message: "storage lost", type: "Error" }, shards: ["a", "b"] });
+    expect(withoutSecrets(logged.request)).toEqual({ token: "[redacted]", issuer: "https://issuer.example" });
+    const clean = { a: 1, b: { c: 2 } };
+    expect(withoutSecrets(clean)).toBe(clean);
   });
 
   it("is silent at level silent", () => {

@@ -12,7 +12,9 @@ export function uint(value: number, width: 1 | 2 | 3 | 8): Buffer {
   if (!Number.isSafeInteger(value) || value < 0 || (width < 8 && value >= 2 ** (8 * width))) {
     throw new TlsFormatError(`${value} does not fit in uint${8 * width}`);
   }
-  const out = Buffer.alloc(width);
+  // Every byte is written below, so the buffer may come from node's pool: a zero-filled
+  // Buffer.alloc is an ArrayBuffer of its own, and RFC 6962 structures hold many integers.
+  const out = Buffer.allocUnsafe(width);
   if (width === 8) out.writeBigUInt64BE(BigInt(value));
   else out.writeUIntBE(value, 0, width);
   return out;
