@@ -33,18 +33,47 @@ export function consistencyPlan(first: number, second: number): NodeId[][] {
   return subproof(first, { start: 0, size: second }, true).map(subtrees);
 }
 
+// Both walks go from the root down and collect the sibling of each step; read leaf level first,
+// that list reversed is the recursion of RFC 6962 (without an array per level of the tree: every
+// append is answered with an inclusion proof).
+
 function path(index: number, span: Span): Span[] {
-  if (span.size === 1) return [];
-  const [left, right] = split(span);
-  return index < left.size ? [...path(index, left), right] : [...path(index - left.size, right), left];
+  const siblings: Span[] = [];
+  let current = span;
+  let at = index;
+  while (current.size > 1) {
+    const [left, right] = split(current);
+    if (at < left.size) {
+      siblings.push(right);
+      current = left;
+    } else {
+      siblings.push(left);
+      at -= left.size;
+      current = right;
+    }
+  }
+  return siblings.reverse();
 }
 
 function subproof(first: number, span: Span, knownRoot: boolean): Span[] {
-  if (first === span.size) return knownRoot ? [] : [span];
-  const [left, right] = split(span);
-  return first <= left.size
-    ? [...subproof(first, left, knownRoot), right]
-    : [...subproof(first - left.size, right, false), left];
+  const siblings: Span[] = [];
+  let current = span;
+  let m = first;
+  let known = knownRoot;
+  while (m !== current.size) {
+    const [left, right] = split(current);
+    if (m <= left.size) {
+      siblings.push(right);
+      current = left;
+    } else {
+      siblings.push(left);
+      m -= left.size;
+      current = right;
+      known = false;
+    }
+  }
+  if (!known) siblings.push(current);
+  return siblings.reverse();
 }
 
 /** Split at k, the largest power of two smaller than the span's size (RFC 6962 §2.1). */
