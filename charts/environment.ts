@@ -1,3 +1,4 @@
+import { type EndpointUrls, endpointUrls } from "../src/config/endpoints.ts";
 import type { Environment } from "../src/config/schema.ts";
 import { type CaValues, caChart } from "./ca.ts";
 import { googleFrontEndRanges } from "./endpoint.ts";
@@ -28,7 +29,7 @@ export function platformNames(env: Environment) {
       `projects/${project}/locations/${env.region}/keyRings/${prefix}/cryptoKeys/${key}/cryptoKeyVersions/${version}`,
     sqlConnectionName: (shard: string) => `${project}:${env.region}:${prefix}-${shard}`,
     database: { name: "signet", user: `signet-log@${project}.iam` },
-    hostname: (endpoint: "ca" | "rekor" | "tsa" | "ctlog" | "tuf") => `${endpoint}.${env.dns.domain}`,
+    hostname: (endpoint: keyof EndpointUrls) => new URL(endpointUrls(env)[endpoint]).host,
     // GKE's per-cluster OIDC issuer, which signs projected service account tokens.
     clusterIssuer: `https://container.googleapis.com/v1/projects/${project}/locations/${env.region}/clusters/${prefix}`,
   };
