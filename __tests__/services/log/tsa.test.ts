@@ -1,6 +1,5 @@
 import {
   createHash,
-  createPublicKey,
   generateKeyPairSync,
   X509Certificate as NodeCertificate,
   sign,
@@ -387,12 +386,25 @@ describe("createTsaChain and loadOrCreateTsaChain", () => {
     expect(leafExtensions.get("2.5.29.35")?.value.subarray(-20)).toEqual(ski);
   });
 
-  it("signs the chain with a given root key", async () => {
-    const rootKey = generateKeyPairSync("ec", { namedCurve: "P-384" }).privateKey;
-    const { der } = await createTsaChain({ signer: nodeSigner("ecdsa-p256-sha256"), rootKey });
+  it("signs the chain with a given root signer, on another curve, under the given names", async () => {
+    const rootSigner = nodeSigner("ecdsa-p384-sha384");
+    const { der } = await createTsaChain({
+      signer: nodeSigner("ecdsa-p256-sha256"),
+      rootSigner,
+      subject: { organization: "Example Org", commonName: "Example TSA" },
+    });
     const [leaf, root] = der.map((c) => new NodeCertificate(c)) as [NodeCertificate, NodeCertificate];
-    expect(root.publicKey.equals(createPublicKey(rootKey))).toBe(true);
-    expect(leaf.verify(root.publicKey)).toBe(true);
+    expect(root.publicKey.equals(rootSigner.publicKey)).toBe(true);
+    expect(leaf.verify(root.publicKey) && root.verify(root.publicKey)).toBe(true);
+    expect(leaf.subject).toBe("O=Example Org\nCN=Example TSA");
+    expect(root.subject).toBe("O=Example Org\nCN=Example TSA Root");
+    // ecdsa-with-SHA384 (RFC 5758 §3.2), parameters absent, in both places a certificate names it.
+    const parsed = Certificate.fromBER(new Uint8Array(der[0] as Buffer));
+    expect([parsed.signature.algorithmId, parsed.signatureAlgorithm.algorithmId]).toEqual([
+      "1.2.840.10045.4.3.3",
+      "1.2.840.10045.4.3.3",
+    ]);
+    expect(parsed.signatureAlgorithm.algorithmParams).toBeUndefined();
   });
 
   it("writes the chain on first start, reuses it after, and refuses it for another key", async () => {

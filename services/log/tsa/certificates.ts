@@ -1,6 +1,7 @@
-import { createHash, randomBytes, type webcrypto } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import * as asn1js from "asn1js";
 import {
+  AlgorithmIdentifier,
   AttributeTypeAndValue,
   AuthorityKeyIdentifier,
   BasicConstraints,
@@ -11,6 +12,7 @@ import {
   RelativeDistinguishedNames,
   Time,
 } from "pkijs";
+import type { KeyAlgorithm, Signer } from "../../common/signer/types.ts";
 
 // RFC 5280 §4.2.1 extension and §4.1.2.4 attribute identifiers.
 const ID_CE_SUBJECT_KEY_IDENTIFIER = "2.5.29.14";
@@ -35,9 +37,15 @@ export interface CertificateRequest {
   notBefore: Date;
   notAfter: Date;
   extensions: Extension[];
-  signingKey: webcrypto.CryptoKey;
-  hash: "SHA-256" | "SHA-384";
+  /** The issuer's key: a local key or Cloud KMS, whose public key is `issuerSpki`. */
+  issuerSigner: Signer;
 }
+
+// RFC 5758 §3.2: ECDSA signature algorithms, parameters absent.
+const SIGNATURE_ALGORITHMS: Readonly<Record<KeyAlgorithm, string>> = {
+  "ecdsa-p256-sha256": "1.2.840.10045.4.3.2",
+  "ecdsa-p384-sha384": "1.2.840.10045.4.3.3",
+};
 
 /** Issues a v3 certificate (RFC 5280 §4.1) with a random positive 127-bit serial number. */
 export async function issueCertificate(request: CertificateRequest): Promise<Buffer> {
@@ -59,7 +67,15 @@ export async function issueCertificate(request: CertificateRequest): Promise<Buf
       ),
     ],
   });
-  await certificate.sign(request.signingKey as Parameters<Certificate["sign"]>[0], request.hash);
+  // Signed through the Signer interface rather than pkijs's Web Crypto path, so a root in Cloud
+  // KMS can issue the chain too.
+  const algorithm = SIGNATURE_ALGORITHMS[request.issuerSigner.algorithm];
+  certificate.signature = new AlgorithmIdentifier({ algorithmId: algorithm });
+  certificate.signatureAlgorithm = new AlgorithmIdentifier({ algorithmId: algorithm });
+  const tbs = Buffer.from(certificate.encodeTBS().toBER());
+  certificate.tbsView = new Uint8Array(tbs);
+  const signature = await request.issuerSigner.sign(tbs);
+  certificate.signatureValue = new asn1js.BitString({ valueHex: new Uint8Array(signature).buffer });
   return Buffer.from(certificate.toSchema().toBER());
 }
 

@@ -1,8 +1,8 @@
-import { createPublicKey, generateKeyPairSync, type KeyObject, X509Certificate } from "node:crypto";
+import { generateKeyPairSync, sign, X509Certificate } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { certificatesFromPem } from "../../common/pem.ts";
-import { algorithmOf, type KeyAlgorithm, keyAlgorithms, type Signer } from "../../common/signer/types.ts";
+import { type KeyAlgorithm, keyAlgorithms, type Signer } from "../../common/signer/types.ts";
 import {
   basicConstraints,
   distinguishedName,
@@ -21,58 +21,49 @@ export interface TsaChain {
 }
 
 export interface CreateTsaChainOptions {
+  /** The TSA's signing key: the leaf certifies it. */
   signer: Signer;
-  /** EC P-256 or P-384 private key of the root CA; a fresh one on the signer's curve when absent. */
-  rootKey?: KeyObject;
+  /** The root CA's key (a file or Cloud KMS); a throwaway one on the signer's curve when absent. */
+  rootSigner?: Signer;
+  /** Subject organization and the TSA leaf's common name; the root's is "<commonName> Root". */
+  subject?: { organization: string; commonName: string };
 }
 
-const ORGANIZATION = "Signet";
 const VALIDITY_YEARS = 10;
 // Backdated so a verifier whose clock runs a little behind still sees the chain as valid.
 const CLOCK_SKEW_MS = 60 * 60 * 1000;
-
-// The same algorithms as Web Crypto names them, for signing certificates with the root key.
-const WEB_CRYPTO: Readonly<Record<KeyAlgorithm, { namedCurve: string; hash: "SHA-256" | "SHA-384" }>> = {
-  "ecdsa-p256-sha256": { namedCurve: "P-256", hash: "SHA-256" },
-  "ecdsa-p384-sha384": { namedCurve: "P-384", hash: "SHA-384" },
-};
+const LOCAL_SUBJECT = { organization: "Signet", commonName: "Signet Local Timestamp Authority" };
 
 /**
- * Local-mode TSA chain: a self-signed root CA with its own key, and a leaf for the signer's key
- * that may only stamp time (RFC 3161 §2.3: critical EKU id-kp-timeStamping, alone). Both share
- * one validity window, as verifiers check every certificate of the path at the stamped time.
+ * A TSA chain: a self-signed root CA, and a leaf for the signer's key that may only stamp time
+ * (RFC 3161 §2.3: critical EKU id-kp-timeStamping, alone). Both share one validity window, as
+ * verifiers check every certificate of the path at the stamped time. Local mode makes one with a
+ * throwaway root; `tsa init` (tsa/init.ts) with the configured root and TSA signers.
  */
 export async function createTsaChain(options: CreateTsaChainOptions): Promise<TsaChain> {
-  const rootKey =
-    options.rootKey ??
-    generateKeyPairSync("ec", { namedCurve: keyAlgorithms[options.signer.algorithm].namedCurve }).privateKey;
-  const rootAlgorithm = webCryptoAlgorithmOf(rootKey);
-  const rootSpki = createPublicKey(rootKey).export({ format: "der", type: "spki" });
-  const signingKey = rootKey.toCryptoKey({ name: "ECDSA", namedCurve: rootAlgorithm.namedCurve }, false, [
-    "sign",
-  ]);
-  const rootName = distinguishedName(ORGANIZATION, "Signet Local TSA Root");
+  const rootSigner = options.rootSigner ?? ephemeralSigner(options.signer.algorithm);
+  const { organization, commonName } = options.subject ?? LOCAL_SUBJECT;
+  const rootName = distinguishedName(organization, `${commonName} Root`);
   const notBefore = new Date(Date.now() - CLOCK_SKEW_MS);
   const notAfter = new Date(notBefore);
   notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
   const common = {
     issuer: rootName,
-    issuerSpki: rootSpki,
+    issuerSpki: rootSigner.spki,
     notBefore,
     notAfter,
-    signingKey,
-    hash: rootAlgorithm.hash,
+    issuerSigner: rootSigner,
   };
 
   const root = await issueCertificate({
     ...common,
     subject: rootName,
-    spki: rootSpki,
+    spki: rootSigner.spki,
     extensions: [basicConstraints(true), keyUsage([KeyUsageBit.keyCertSign, KeyUsageBit.cRLSign])],
   });
   const leaf = await issueCertificate({
     ...common,
-    subject: distinguishedName(ORGANIZATION, "Signet Local Timestamp Authority"),
+    subject: distinguishedName(organization, commonName),
     spki: options.signer.spki,
     extensions: [
       basicConstraints(false),
@@ -81,6 +72,18 @@ export async function createTsaChain(options: CreateTsaChainOptions): Promise<Ts
     ],
   });
   return chainOf([leaf, root]);
+}
+
+/** A signer over a fresh key that is never stored: the root of a local-mode chain. */
+export function ephemeralSigner(algorithm: KeyAlgorithm): Signer {
+  const { hash, namedCurve } = keyAlgorithms[algorithm];
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve });
+  return {
+    algorithm,
+    publicKey,
+    spki: publicKey.export({ type: "spki", format: "der" }),
+    sign: async (data) => sign(hash, data, privateKey),
+  };
 }
 
 /**
@@ -115,12 +118,6 @@ export async function loadOrCreateTsaChain(
     );
   }
   return chain;
-}
-
-function webCryptoAlgorithmOf(key: KeyObject): (typeof WEB_CRYPTO)[KeyAlgorithm] {
-  const algorithm = algorithmOf(key);
-  if (algorithm === undefined) throw new Error("the TSA root key must be an EC P-256 or P-384 private key");
-  return WEB_CRYPTO[algorithm];
 }
 
 function chainOf(certificates: Buffer[]): TsaChain {
