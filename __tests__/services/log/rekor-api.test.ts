@@ -294,6 +294,8 @@ describe("POST /api/v1/index/retrieve", () => {
     expect(await search({ hash: `sha256:${hexOf(1)}` })).toEqual(pick(1));
     expect(await search({ hash: hexOf(2).toUpperCase() })).toEqual(pick(2));
     expect(await search({ hash: sha256("never logged").toString("hex") })).toEqual([]);
+    // Rekor admits SHA-1 queries; nothing is indexed under SHA-1, so they find nothing.
+    expect(await search({ hash: `sha1:${"a".repeat(40)}` })).toEqual([]);
   });
 
   it("finds entries by the signer's certificate or its public key", async () => {

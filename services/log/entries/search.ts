@@ -75,9 +75,12 @@ export function searchKeysForQuery(query: unknown): SearchQuery {
 function hashQueryKey(hash: string): string {
   const match = HASH_QUERY.exec(hash);
   const hex = match?.[2] ?? "";
-  const algorithm = match?.[1] ?? ALGORITHM_BY_HEX_LENGTH[hex.length] ?? "";
+  const algorithm = match?.[1] ?? ALGORITHM_BY_HEX_LENGTH[hex.length] ?? (hex.length === 40 ? "sha1" : "");
+  // Rekor's SearchIndex admits SHA-1 digests; nothing is logged under one, so such a query is
+  // valid and finds nothing, as it does on Rekor.
+  if (algorithm === "sha1" && hex.length === 40) return `hash:sha1:${hex.toLowerCase()}`;
   if (!isDigestAlgorithm(algorithm) || !isHexDigest(algorithm, hex))
-    reject("BAD_HASH", "query.hash: expected [sha256:|sha384:|sha512:]<hex digest of that length>");
+    reject("BAD_HASH", "query.hash: expected [sha256:|sha384:|sha512:|sha1:]<hex digest of that length>");
   return hashSearchKey(algorithm, hex);
 }
 

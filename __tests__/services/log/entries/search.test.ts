@@ -52,6 +52,13 @@ describe("search keys for POST /api/v1/index/retrieve", () => {
     ]);
   });
 
+  it("takes a SHA-1 digest, which Rekor's SearchIndex admits, under a key nothing is logged with", () => {
+    expect(searchKeysForQuery({ hash: `sha1:${"AB".repeat(20)}` }).keys).toEqual([
+      [`hash:sha1:${"ab".repeat(20)}`],
+    ]);
+    expect(searchKeysForQuery({ hash: "ab".repeat(20) }).keys).toEqual([[`hash:sha1:${"ab".repeat(20)}`]]);
+  });
+
   it("infers the algorithm of an unprefixed hash from its length", () => {
     expect(searchKeysForQuery({ hash: "ab".repeat(48) }).keys).toEqual([[`hash:sha384:${"ab".repeat(48)}`]]);
     expect(searchKeysForQuery({ hash: "ab".repeat(64) }).keys).toEqual([[`hash:sha512:${"ab".repeat(64)}`]]);
@@ -64,7 +71,7 @@ describe("search keys for POST /api/v1/index/retrieve", () => {
       { hash: `sha512:${F.FIXED_ARTIFACT_SHA256}` },
       "BAD_HASH",
     ],
-    ["a sha1 hash", { hash: `sha1:${"ab".repeat(20)}` }, "BAD_HASH"],
+    ["a sha1 prefix on a sha256-long hash", { hash: `sha1:${"ab".repeat(32)}` }, "BAD_HASH"],
     ["a pgp key", { publicKey: { format: "pgp", content: b64("key") } }, "UNSUPPORTED_KEY_FORMAT"],
     [
       "an ssh key",
