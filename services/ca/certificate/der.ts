@@ -23,17 +23,29 @@ export const tag = {
 } as const;
 
 /** X.690 §8.1.3: short form below 128, else 0x80 | byte count and the big-endian length. */
-function lengthOctets(length: number): Buffer {
-  if (length < 0x80) return Buffer.of(length);
+function lengthOctets(length: number): number[] {
+  if (length < 0x80) return [length];
   const bytes: number[] = [];
   for (let rest = length; rest > 0; rest = Math.floor(rest / 256)) bytes.unshift(rest % 256);
-  return Buffer.of(0x80 | bytes.length, ...bytes);
+  return [0x80 | bytes.length, ...bytes];
 }
 
-/** One element: tag, length, and the concatenated contents. */
+/**
+ * One element: tag, length, and the concatenated contents, written into one buffer (a leaf is
+ * a few hundred nested elements, built twice per request: precertificate and certificate).
+ */
 export function tlv(type: number, ...contents: Buffer[]): Buffer {
-  const content = contents.length === 1 ? (contents[0] as Buffer) : Buffer.concat(contents);
-  return Buffer.concat([Buffer.of(type), lengthOctets(content.length), content]);
+  let length = 0;
+  for (const content of contents) length += content.length;
+  const header = [type, ...lengthOctets(length)];
+  const out = Buffer.allocUnsafe(header.length + length);
+  out.set(header, 0);
+  let at = header.length;
+  for (const content of contents) {
+    out.set(content, at);
+    at += content.length;
+  }
+  return out;
 }
 
 export const sequence = (...elements: Buffer[]): Buffer => tlv(tag.sequence, ...elements);
