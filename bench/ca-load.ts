@@ -2,6 +2,7 @@
 // cheap: requests are built before the clock starts, sockets are raw, and responses are parsed
 // only as far as status line, Content-Length and body.
 import { connect, type Socket } from "node:net";
+import { percentiles } from "./log-http.ts";
 
 export interface LoadResult {
   completed: number;
@@ -11,6 +12,11 @@ export interface LoadResult {
   statuses: Record<string, number>;
   /** Every `sampleEvery`-th 201 answer, with the index of its request. */
   samples: Array<{ index: number; body: string }>;
+  /**
+   * Open loop only: how late each request left after it was due (the generator's own stalls,
+   * e.g. its garbage collection, and waiting for a connection). Part of the latency above.
+   */
+  sendLagMs?: { p50: number; p99: number; max: number };
 }
 
 interface Exchange {
@@ -81,8 +87,10 @@ export async function runFixedRate(
   const recorder = new Recorder(requests.length, sampleEvery);
   const inFlight: Array<Promise<void>> = [];
   const started = performance.now();
+  const lags = new Float64Array(requests.length);
   const send = async (i: number, due: number) => {
     const connection = await acquire();
+    lags[i] = performance.now() - due;
     const response = await connection.exchange(requests[i] as Buffer);
     recorder.record(i, due, response);
     release(response.status === 0 ? await open() : connection);
@@ -98,7 +106,7 @@ export async function runFixedRate(
   await Promise.all(inFlight);
   const seconds = (performance.now() - started) / 1000;
   for (const connection of idle) connection.close();
-  return recorder.result(seconds);
+  return { ...recorder.result(seconds), sendLagMs: percentiles(lags) };
 }
 
 class Recorder {
@@ -124,14 +132,11 @@ class Recorder {
   }
 
   result(seconds: number): LoadResult {
-    const latencies = this.latencies.subarray(0, this.count).sort();
-    const at = (q: number) =>
-      Number((latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0).toFixed(1));
     return {
       completed: this.count,
       seconds,
       perSecond: this.created / seconds,
-      latencyMs: { p50: at(0.5), p99: at(0.99), max: at(1) },
+      latencyMs: percentiles(this.latencies.subarray(0, this.count)),
       statuses: this.statuses,
       samples: this.samples,
     };

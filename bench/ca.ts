@@ -109,6 +109,12 @@ function report(title: string, result: LoadResult): void {
     `  latency p50 ${result.latencyMs.p50} ms, p99 ${result.latencyMs.p99} ms, max ${result.latencyMs.max} ms`,
   );
   console.log(`  errors ${errors}; statuses ${JSON.stringify(result.statuses)}`);
+  if (result.sendLagMs) {
+    const lag = result.sendLagMs;
+    console.log(
+      `  of which the generator's send lag: p50 ${lag.p50} ms, p99 ${lag.p99} ms, max ${lag.max} ms`,
+    );
+  }
 }
 
 /** CPU time of each process over an interval, per certificate issued in it. */
