@@ -103,3 +103,31 @@ export function histogramTotals(scrape: string, name: string): { sum: number; co
       .reduce((n, line) => n + Number(line.split(" ").at(-1)), 0);
   return { sum: total("sum"), count: total("count") };
 }
+
+/**
+ * The bucket counts of one route's `http_request_duration_seconds` (services/common/server.ts),
+ * all statuses and methods together, by upper bound in seconds; subtract two scrapes to get a
+ * phase of a run.
+ */
+export function routeDurationBuckets(scrape: string, route: string): Map<number, number> {
+  const buckets = new Map<number, number>();
+  for (const line of scrape.split("\n")) {
+    if (!line.startsWith("http_request_duration_seconds_bucket{") || !line.includes(`route="${route}"`))
+      continue;
+    const bound = /le="([^"]+)"/.exec(line)?.[1];
+    if (bound === undefined) continue;
+    const le = bound === "+Inf" ? Number.POSITIVE_INFINITY : Number(bound);
+    buckets.set(le, (buckets.get(le) ?? 0) + Number(line.split(" ").at(-1)));
+  }
+  return buckets;
+}
+
+/** The smallest bucket bound under which a share `q` of the requests between two scrapes fell. */
+export function bucketQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const total = (after.get(Number.POSITIVE_INFINITY) ?? 0) - (before.get(Number.POSITIVE_INFINITY) ?? 0);
+  for (const le of bounds) {
+    if ((after.get(le) ?? 0) - (before.get(le) ?? 0) >= q * total) return le;
+  }
+  return Number.POSITIVE_INFINITY;
+}
