@@ -1,12 +1,13 @@
-import { generateKeyPairSync, randomUUID, sign, X509Certificate } from "node:crypto";
-import { link, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { X509Certificate } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError, parseEnv, runMain } from "../common/config.ts";
+import { readIfPresent, writeFileOnce } from "../common/files.ts";
 import { certificatesFromPem } from "../common/pem.ts";
-import { loadSigner, type SignerConfig, signerFromEnv } from "../common/signer/index.ts";
-import { type KeyAlgorithm, keyAlgorithms, type Signer } from "../common/signer/types.ts";
+import { initSignerFromEnv, loadSigner, type SignerConfig } from "../common/signer/index.ts";
+import { ephemeralSigner } from "../common/signer/local.ts";
+import type { KeyAlgorithm, Signer } from "../common/signer/types.ts";
 import { issueCaHierarchy } from "./certificate/hierarchy.ts";
 
 export interface InitChainOptions {
@@ -24,7 +25,6 @@ export interface InitChainOptions {
 export const caKeyAlgorithm: KeyAlgorithm = "ecdsa-p256-sha256";
 // certificate-specification.md: a root SHOULD use P-384 or stronger.
 const rootKeyAlgorithm: KeyAlgorithm = "ecdsa-p384-sha384";
-const signAsync = promisify(sign);
 
 /** `ca init`: issues the root and intermediate with the configured signers and writes the chain. */
 export async function initChain(options: InitChainOptions): Promise<Buffer[]> {
@@ -65,45 +65,14 @@ export function parsePemChain(pem: string, path: string): Buffer[] {
   return certificatesFromPem(pem, path, (message) => new ConfigError(message));
 }
 
-/** Writes atomically; without `force`, an existing file is kept (link fails instead of replacing). */
 async function writeChain(path: string, chain: readonly Buffer[], force: boolean): Promise<void> {
   const pem = chain.map((der) => new X509Certificate(der).toString()).join("");
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temporary, pem, { mode: 0o644 });
-  try {
-    if (force) await rename(temporary, path);
-    else await link(temporary, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new ConfigError(
-        `${path}: a CA certificate chain already exists; set SIGNET_CA_INIT_FORCE=true to replace it`,
-      );
-    }
-    throw error;
-  } finally {
-    await rm(temporary, { force: true });
-  }
-}
-
-async function readIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
-}
-
-function ephemeralSigner(algorithm: KeyAlgorithm): Signer {
-  const { hash, namedCurve } = keyAlgorithms[algorithm];
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve });
-  return {
-    algorithm,
-    publicKey,
-    spki: publicKey.export({ type: "spki", format: "der" }),
-    sign: (data) => signAsync(hash, data, privateKey),
-  };
+  await writeFileOnce(
+    path,
+    pem,
+    force,
+    "a CA certificate chain already exists; set SIGNET_CA_INIT_FORCE=true to replace it",
+  );
 }
 
 /** `ca init`'s environment: the two signers (file keys are generated when missing), names, output. */
@@ -129,15 +98,7 @@ export function loadInitConfig(env: NodeJS.ProcessEnv = process.env) {
     file: string,
     variable: string,
     fileAlgorithm: KeyAlgorithm,
-    kmsAlgorithm?: KeyAlgorithm,
-  ): SignerConfig => {
-    const config = signerFromEnv(kind, key, join(dataDir, file), variable, {
-      file: fileAlgorithm,
-      kms: kmsAlgorithm,
-    });
-    // `ca init` creates the key files it is pointed at.
-    return config.kind === "file" ? { ...config, create: true } : config;
-  };
+  ): SignerConfig => initSignerFromEnv(kind, key, join(dataDir, file), variable, { file: fileAlgorithm });
   return {
     rootSigner: signer(
       raw.SIGNET_CA_ROOT_SIGNER,

@@ -1,10 +1,4 @@
-import {
-  createHash,
-  createPublicKey,
-  generateKeyPairSync,
-  X509Certificate as NodeCertificate,
-  sign,
-} from "node:crypto";
+import { createHash, createPublicKey, X509Certificate as NodeCertificate } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,7 +17,8 @@ import type { Principal } from "../../../services/ca/identity/types.ts";
 import { ConfigError } from "../../../services/common/config.ts";
 import { type SctJson, sctFromJson, sctListExtensionValue } from "../../../services/common/ct/sct.ts";
 import { ApiError } from "../../../services/common/errors.ts";
-import type { KeyAlgorithm, Signer } from "../../../services/common/signer/types.ts";
+import { ephemeralSigner as testSigner } from "../../../services/common/signer/local.ts";
+import type { Signer } from "../../../services/common/signer/types.ts";
 import { generateKey, toPem } from "../../support/pki.ts";
 import { trustedRootJson } from "../../support/trusted-root.ts";
 import { type RunningLog, startLog } from "../log/support.ts";
@@ -43,17 +38,6 @@ const OID = {
   ecdsaWithSha384: "1.2.840.10045.4.3.3",
 };
 const ISSUER_URL = "https://accounts.example.com";
-
-function testSigner(algorithm: KeyAlgorithm): Signer {
-  const p256 = algorithm === "ecdsa-p256-sha256";
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: p256 ? "P-256" : "P-384" });
-  return {
-    algorithm,
-    publicKey,
-    spki: publicKey.export({ type: "spki", format: "der" }),
-    sign: async (data) => sign(p256 ? "sha256" : "sha384", data, privateKey),
-  };
-}
 
 function emailPrincipal(email = "alice@example.com"): Principal {
   return {

@@ -1,11 +1,5 @@
 import { execFile } from "node:child_process";
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  X509Certificate as NodeCertificate,
-  sign,
-} from "node:crypto";
+import { createPrivateKey, createPublicKey, X509Certificate as NodeCertificate } from "node:crypto";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,7 +13,7 @@ import { CertificateAuthority } from "../../../services/ca/certificate/authority
 import { issueCaHierarchy } from "../../../services/ca/certificate/hierarchy.ts";
 import { initChain, loadInitConfig, loadOrCreateChain, parsePemChain } from "../../../services/ca/init.ts";
 import { ConfigError } from "../../../services/common/config.ts";
-import type { KeyAlgorithm, Signer } from "../../../services/common/signer/types.ts";
+import { ephemeralSigner as testSigner } from "../../../services/common/signer/local.ts";
 import { FakeKms } from "../../support/kms.ts";
 
 const run = promisify(execFile);
@@ -32,17 +26,6 @@ const OID = {
   codeSigning: "1.3.6.1.5.5.7.3.3",
 };
 const subject = { organization: "Example Org", commonName: "example" };
-
-function testSigner(algorithm: KeyAlgorithm): Signer {
-  const p256 = algorithm === "ecdsa-p256-sha256";
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: p256 ? "P-256" : "P-384" });
-  return {
-    algorithm,
-    publicKey,
-    spki: publicKey.export({ type: "spki", format: "der" }),
-    sign: async (data) => sign(p256 ? "sha256" : "sha384", data, privateKey),
-  };
-}
 
 function extensions(der: Buffer) {
   return (Certificate.fromBER(new Uint8Array(der)).extensions ?? []).map((extension) => ({

@@ -30,7 +30,8 @@ import {
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer } from "../../../services/common/server.ts";
-import type { KeyAlgorithm, Signer } from "../../../services/common/signer/types.ts";
+import { ephemeralSigner as nodeSigner } from "../../../services/common/signer/local.ts";
+import type { Signer } from "../../../services/common/signer/types.ts";
 import { tsaApi } from "../../../services/log/tsa/api.ts";
 import {
   DEFAULT_POLICY_OID,
@@ -50,17 +51,6 @@ const ATTR = {
 const WHOLE_SECOND = Math.floor(Date.now() / 1000) * 1000;
 const NOW = new Date(WHOLE_SECOND + 891);
 const NOW_SECONDS = new Date(WHOLE_SECOND).toISOString();
-
-function nodeSigner(algorithm: KeyAlgorithm): Signer {
-  const p256 = algorithm === "ecdsa-p256-sha256";
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: p256 ? "P-256" : "P-384" });
-  return {
-    algorithm,
-    publicKey,
-    spki: publicKey.export({ format: "der", type: "spki" }),
-    sign: async (data) => sign(p256 ? "sha256" : "sha384", data, privateKey),
-  };
-}
 
 const artifact = Buffer.from("signature bytes a client timestamps");
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest();

@@ -1,23 +1,14 @@
-import { generateKeyPairSync, sign } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join, normalize } from "node:path";
 import { getTrustedRoot } from "@sigstore/tuf";
 import type { KeyAlgorithm, Signer } from "../../../services/common/signer/index.ts";
-import { keyAlgorithms } from "../../../services/common/signer/types.ts";
+import { ephemeralSigner } from "../../../services/common/signer/local.ts";
 
 /** A signer over a fresh in-memory key, as a key file or KMS key would sign. */
-export function testSigner(algorithm: KeyAlgorithm = "ecdsa-p256-sha256"): Signer {
-  const { hash, namedCurve } = keyAlgorithms[algorithm];
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve });
-  return {
-    algorithm,
-    publicKey,
-    spki: publicKey.export({ type: "spki", format: "der" }),
-    sign: async (data) => sign(hash, data, privateKey),
-  };
-}
+export const testSigner = (algorithm: KeyAlgorithm = "ecdsa-p256-sha256"): Signer =>
+  ephemeralSigner(algorithm);
 
 export interface Mirror {
   url: string;

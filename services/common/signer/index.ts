@@ -41,3 +41,9 @@ export function signerFromEnv(
   if (key === undefined) throw new ConfigError(`${variable}: required when its signer is kms`);
   return { kind, keyVersion: key, ...(algorithm.kms ? { algorithm: algorithm.kms } : {}) };
 }
+
+/** signerFromEnv for the init commands, which create the key files they are pointed at. */
+export function initSignerFromEnv(...args: Parameters<typeof signerFromEnv>): SignerConfig {
+  const config = signerFromEnv(...args);
+  return config.kind === "file" ? { ...config, create: true } : config;
+}

@@ -77,3 +77,18 @@ export async function loadFileSigner(config: FileSignerConfig): Promise<Signer> 
     sign: async (data) => sign(hash, data, { key: privateKey, dsaEncoding: "der" }),
   };
 }
+
+/**
+ * A signer over a fresh key that is never stored: the throwaway root of a local-mode chain, or a
+ * test's key. Signs as a key file would.
+ */
+export function ephemeralSigner(algorithm: KeyAlgorithm): Signer {
+  const { hash, namedCurve } = keyAlgorithms[algorithm];
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve });
+  return {
+    algorithm,
+    publicKey,
+    spki: publicKey.export({ type: "spki", format: "der" }),
+    sign: async (data) => sign(hash, data, privateKey),
+  };
+}

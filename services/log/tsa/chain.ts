@@ -1,8 +1,10 @@
-import { generateKeyPairSync, sign, X509Certificate } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { X509Certificate } from "node:crypto";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { readIfPresent } from "../../common/files.ts";
 import { certificatesFromPem } from "../../common/pem.ts";
-import { type KeyAlgorithm, keyAlgorithms, type Signer } from "../../common/signer/types.ts";
+import { ephemeralSigner } from "../../common/signer/local.ts";
+import type { Signer } from "../../common/signer/types.ts";
 import {
   basicConstraints,
   distinguishedName,
@@ -74,18 +76,6 @@ export async function createTsaChain(options: CreateTsaChainOptions): Promise<Ts
   return chainOf([leaf, root]);
 }
 
-/** A signer over a fresh key that is never stored: the root of a local-mode chain. */
-export function ephemeralSigner(algorithm: KeyAlgorithm): Signer {
-  const { hash, namedCurve } = keyAlgorithms[algorithm];
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve });
-  return {
-    algorithm,
-    publicKey,
-    spki: publicKey.export({ type: "spki", format: "der" }),
-    sign: async (data) => sign(hash, data, privateKey),
-  };
-}
-
 /**
  * Reads the PEM chain at `path`, or, when `createIfMissing` (local mode), creates one and writes it
  * there on first start. A chain issued elsewhere (createIfMissing false) must already exist. A
@@ -122,13 +112,4 @@ export async function loadOrCreateTsaChain(
 
 function chainOf(certificates: Buffer[]): TsaChain {
   return { pem: certificates.map((der) => new X509Certificate(der).toString()).join(""), der: certificates };
-}
-
-async function readIfPresent(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
-  }
 }

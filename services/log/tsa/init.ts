@@ -9,12 +9,12 @@
  *   SIGNET_TSA_ROOT_SIGNER=kms SIGNET_TSA_ROOT_KEY=projects/…/cryptoKeyVersions/1 \
  *   SIGNET_TSA_CHAIN=tsa-chain.pem node services/log/tsa/init.ts
  */
-import { randomUUID, X509Certificate } from "node:crypto";
-import { link, mkdir, rename, rm, writeFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { X509Certificate } from "node:crypto";
+import { join, resolve } from "node:path";
 import { z } from "zod";
 import { ConfigError, parseEnv, runMain } from "../../common/config.ts";
-import { loadSigner, type SignerConfig, signerFromEnv } from "../../common/signer/index.ts";
+import { writeFileOnce } from "../../common/files.ts";
+import { initSignerFromEnv, loadSigner, type SignerConfig } from "../../common/signer/index.ts";
 import { createTsaChain, type TsaChain } from "./chain.ts";
 
 /** `tsa init`'s environment: the TSA and root signers (file keys are generated when missing). */
@@ -34,11 +34,9 @@ export function loadTsaInitConfig(env: NodeJS.ProcessEnv = process.env) {
     env,
   );
   const dataDir = resolve(raw.SIGNET_LOG_DATA_DIR);
-  const signer = (kind: "file" | "kms", key: string | undefined, file: string, variable: string) => {
-    // A Cloud KMS key keeps its own algorithm (the platform's tsa key is P-384); key files are P-256.
-    const config = signerFromEnv(kind, key, join(dataDir, file), variable, { file: "ecdsa-p256-sha256" });
-    return (config.kind === "file" ? { ...config, create: true } : config) satisfies SignerConfig;
-  };
+  // A Cloud KMS key keeps its own algorithm (the platform's tsa key is P-384); key files are P-256.
+  const signer = (kind: "file" | "kms", key: string | undefined, file: string, variable: string) =>
+    initSignerFromEnv(kind, key, join(dataDir, file), variable, { file: "ecdsa-p256-sha256" });
   return {
     signer: signer(raw.SIGNET_TSA_SIGNER, raw.SIGNET_TSA_KEY, "tsa-key.pem", "SIGNET_TSA_KEY"),
     rootSigner: signer(
@@ -64,28 +62,13 @@ export async function initTsaChain(
   if (signer.spki.equals(rootSigner.spki))
     throw new ConfigError("SIGNET_TSA_ROOT_KEY: the root must have a key of its own, not the TSA's");
   const chain = await createTsaChain({ signer, rootSigner, subject: config.subject });
-  await writeChain(config.out, chain.pem, config.force);
+  await writeFileOnce(
+    config.out,
+    chain.pem,
+    config.force,
+    "a TSA certificate chain already exists; set SIGNET_TSA_INIT_FORCE=true to replace it",
+  );
   return chain;
-}
-
-/** Writes atomically; without `force` an existing file is kept (link fails instead of replacing). */
-async function writeChain(path: string, pem: string, force: boolean): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temporary = `${path}.${randomUUID()}.tmp`;
-  await writeFile(temporary, pem, { mode: 0o644 });
-  try {
-    if (force) await rename(temporary, path);
-    else await link(temporary, path);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") {
-      throw new ConfigError(
-        `${path}: a TSA certificate chain already exists; set SIGNET_TSA_INIT_FORCE=true to replace it`,
-      );
-    }
-    throw error;
-  } finally {
-    await rm(temporary, { force: true });
-  }
 }
 
 if (import.meta.main) {
