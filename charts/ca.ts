@@ -17,9 +17,8 @@ import {
   cpuAutoscaler,
   dataDir,
   disruptionBudget,
-  hardenedContainer,
-  healthProbes,
   scratchVolumes,
+  serviceContainer,
   signetDeployment,
   signetService,
 } from "./workload.ts";
@@ -84,16 +83,14 @@ export function caChart(input: CaValues): KubernetesObject[] {
     name: "ca",
     namespace,
     containers: [
-      {
+      serviceContainer({
         name: "ca",
         image: values.image,
-        ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-        envFrom: [{ configMapRef: { name: "ca-env" } }],
+        port,
         resources: values.resources,
-        securityContext: hardenedContainer,
-        ...healthProbes("http", { startupSeconds: 60 }),
+        startupSeconds: 60,
         volumeMounts: [...scratch.mounts, { name: "chain", mountPath: chainDir, readOnly: true }],
-      },
+      }),
     ],
     volumes: [...scratch.volumes, { name: "chain", configMap: { name: "ca-chain" } }],
   });

@@ -18,8 +18,8 @@ import {
   dataDir,
   disruptionBudget,
   hardenedContainer,
-  healthProbes,
   scratchVolumes,
+  serviceContainer,
   signetDeployment,
   signetService,
 } from "./workload.ts";
@@ -155,17 +155,15 @@ export function logChart(input: LogValues): KubernetesObject[] {
     replicas: values.replicas,
     initContainers: [sqlProxy(values)],
     containers: [
-      {
+      serviceContainer({
         name: "log",
         image: values.image,
-        ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-        envFrom: [{ configMapRef: { name: "log-env" } }],
+        port,
         resources: values.resources,
-        securityContext: hardenedContainer,
         // Opening a shard applies pending migrations before the server listens.
-        ...healthProbes("http", { startupSeconds: 120 }),
+        startupSeconds: 120,
         volumeMounts: [...scratch.mounts, { name: "trust", mountPath: trustDir, readOnly: true }],
-      },
+      }),
     ],
     volumes: [...scratch.volumes, { name: "trust", configMap: { name: "log-trust" } }],
   });

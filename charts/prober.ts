@@ -12,7 +12,7 @@ import {
   workloadServiceAccount,
 } from "./kubernetes.ts";
 import { signetServices } from "./services.ts";
-import { dataDir, hardenedContainer, healthProbes, scratchVolumes, signetDeployment } from "./workload.ts";
+import { dataDir, scratchVolumes, serviceContainer, signetDeployment } from "./workload.ts";
 
 const https = z.url({ protocol: /^https$/ });
 
@@ -95,20 +95,18 @@ export function proberChart(input: ProberValues): KubernetesObject[] {
     // A ReadWriteOnce disk follows one pod at a time.
     strategy: "Recreate",
     containers: [
-      {
+      serviceContainer({
         name: "prober",
         image: values.image,
-        ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-        envFrom: [{ configMapRef: { name: "prober-env" } }],
+        port,
         resources: values.resources,
-        securityContext: hardenedContainer,
-        ...healthProbes("http", { startupSeconds: 30 }),
+        startupSeconds: 30,
         volumeMounts: [
           ...scratch.mounts,
           { name: "sigstore-token", mountPath: tokenDir, readOnly: true },
           { name: "tuf-root", mountPath: tufRootDir, readOnly: true },
         ],
-      },
+      }),
     ],
     volumes: [
       ...scratch.volumes,

@@ -53,6 +53,33 @@ export function healthProbes(
   };
 }
 
+export interface ServiceContainerProps {
+  /** The service, its container and the `<name>-env` ConfigMap it reads. */
+  name: string;
+  image: string;
+  port: number;
+  resources: IContainer["resources"];
+  startupSeconds: number;
+  volumeMounts: IVolumeMount[];
+}
+
+/**
+ * A Signet service's container: the image by digest, its HTTP port, configuration from its
+ * ConfigMap, the hardened security context and the health probes every service answers.
+ */
+export function serviceContainer(props: ServiceContainerProps): IContainer {
+  return {
+    name: props.name,
+    image: props.image,
+    ports: [{ name: "http", containerPort: props.port, protocol: "TCP" }],
+    envFrom: [{ configMapRef: { name: `${props.name}-env` } }],
+    resources: props.resources,
+    securityContext: hardenedContainer,
+    ...healthProbes("http", { startupSeconds: props.startupSeconds }),
+    volumeMounts: props.volumeMounts,
+  };
+}
+
 /** A writable /tmp and the service's data directory, on a read-only root filesystem. */
 export function scratchVolumes(service: string, data: IVolume = { name: "data", emptyDir: {} }) {
   const volumes: IVolume[] = [
