@@ -14,9 +14,10 @@ import { issueCaHierarchy } from "../../../services/ca/certificate/hierarchy.ts"
 import { initChain, loadInitConfig, loadOrCreateChain, parsePemChain } from "../../../services/ca/init.ts";
 import { ConfigError } from "../../../services/common/config.ts";
 import { ephemeralSigner as testSigner } from "../../../services/common/signer/local.ts";
+import { runEntry } from "../../support/command.ts";
 import { FakeKms } from "../../support/kms.ts";
 
-const run = promisify(execFile);
+const _run = promisify(execFile);
 const OID = {
   keyUsage: "2.5.29.15",
   extKeyUsage: "2.5.29.37",
@@ -203,11 +204,7 @@ describe("loadOrCreateChain", () => {
 });
 
 describe("ca init command", () => {
-  const command = (env: Record<string, string>) =>
-    run(process.execPath, ["services/ca/init.ts"], { env: { PATH: process.env.PATH, ...env } }).then(
-      ({ stdout }) => ({ code: 0, stdout, stderr: "" }),
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    );
+  const command = (env: Record<string, string>) => runEntry("services/ca/init.ts", env);
 
   it("creates missing file keys, writes the chain, and refuses a second run unless forced", async () => {
     const env = { SIGNET_CA_DATA_DIR: dir, SIGNET_CA_COMMON_NAME: "example" };

@@ -1,31 +1,17 @@
-import { execFile } from "node:child_process";
 import { createPrivateKey, createPublicKey, X509Certificate as NodeCertificate } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../../services/common/config.ts";
 import { certificatesFromPem } from "../../../services/common/pem.ts";
 import { loadSigner, type SignerConfig } from "../../../services/common/signer/index.ts";
 import { loadOrCreateTsaChain } from "../../../services/log/tsa/chain.ts";
 import { initTsaChain, loadTsaInitConfig } from "../../../services/log/tsa/init.ts";
+import { runEntry } from "../../support/command.ts";
 import { FakeKms } from "../../support/kms.ts";
 
-const run = promisify(execFile);
-const entry = join(import.meta.dirname, "../../../services/log/tsa/init.ts");
-
-async function command(env: Record<string, string>) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [entry], {
-      env: { PATH: process.env.PATH ?? "", ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
+const command = (env: Record<string, string>) => runEntry("services/log/tsa/init.ts", env);
 
 const spkiOf = (der: Buffer) => new NodeCertificate(der).publicKey.export({ type: "spki", format: "der" });
 
