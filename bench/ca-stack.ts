@@ -3,6 +3,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { serviceNodeOptions } from "../charts/node-options.ts";
 import { runCommand, type ServiceProcess, startService } from "./ca-process.ts";
 
 export interface CaStack {
@@ -43,6 +44,7 @@ export async function startCaStack(setup: CaStackSetup): Promise<CaStack> {
     logDir: setup.dataDir,
     ...profile,
     env: {
+      NODE_OPTIONS: serviceNodeOptions.log,
       SIGNET_LOG_HOST: "127.0.0.1",
       SIGNET_LOG_HOSTNAME: "127.0.0.1",
       SIGNET_LOG_DATA_DIR: logDir,
@@ -57,6 +59,7 @@ export async function startCaStack(setup: CaStackSetup): Promise<CaStack> {
     logDir: setup.dataDir,
     ...profile,
     env: {
+      NODE_OPTIONS: serviceNodeOptions.ca,
       SIGNET_CA_HOST: "127.0.0.1",
       SIGNET_CA_DATA_DIR: caDir,
       SIGNET_CA_KEY: join(caDir, "ca-key.pem"),

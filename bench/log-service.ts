@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { serviceNodeOptions } from "../charts/node-options.ts";
 
 import { cpuSeconds, freePort, peakRss, stop } from "./proc.ts";
 
@@ -37,6 +38,7 @@ export async function startLogProcess(setup: LogSetup): Promise<LogProcess> {
   const port = await freePort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
+    NODE_OPTIONS: serviceNodeOptions.log,
     SIGNET_LOG_HOST: "127.0.0.1",
     SIGNET_LOG_PORT: String(port),
     SIGNET_LOG_HOSTNAME: LOG_HOSTNAME,

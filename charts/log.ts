@@ -13,6 +13,7 @@ import {
   resources,
   workloadServiceAccount,
 } from "./kubernetes.ts";
+import { serviceNodeOptions } from "./node-options.ts";
 import { signetServices } from "./services.ts";
 import {
   dataDir,
@@ -106,8 +107,7 @@ function logEnvironment(values: Values): Record<string, string> {
     SIGNET_TSA_SIGNER: "kms",
     SIGNET_TSA_KEY: values.keys.tsa,
     SIGNET_TSA_CHAIN: `${trustDir}/tsa-chain.pem`,
-    // Small young generations: the validation workers' grew to tens of MiB under load (BENCHMARKS.md).
-    NODE_OPTIONS: "--max-semi-space-size=4",
+    NODE_OPTIONS: serviceNodeOptions.log,
   };
 }
 
