@@ -46,14 +46,14 @@ LABEL org.opencontainers.image.title="signet-log" \
       org.opencontainers.image.description="Signet transparency log, CT log and timestamp authority"
 ENV SIGNET_LOG_DATA_DIR=/var/lib/signet/log
 EXPOSE 3000
-ENTRYPOINT ["/nodejs/bin/node", "services/log/main.ts"]
+ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "services/log/main.ts"]
 
 FROM runtime AS ca
 LABEL org.opencontainers.image.title="signet-ca" \
       org.opencontainers.image.description="Signet certificate authority"
 ENV SIGNET_CA_DATA_DIR=/var/lib/signet/ca
 EXPOSE 3001
-ENTRYPOINT ["/nodejs/bin/node", "services/ca/main.ts"]
+ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "services/ca/main.ts"]
 
 # `docker run <image> --once` runs one round and exits with its result.
 FROM runtime AS prober

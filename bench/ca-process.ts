@@ -23,6 +23,8 @@ export interface ServiceLaunch {
   name: string;
   /** The entry point, relative to the repository. */
   entry: string;
+  /** node's own flags, as the image's ENTRYPOINT passes them. */
+  nodeFlags: readonly string[];
   /** The whole environment apart from PATH; `port` is added under `portVariable`. */
   env: Record<string, string>;
   portVariable: string;
@@ -37,7 +39,7 @@ export async function startService(launch: ServiceLaunch): Promise<ServiceProces
   const logPath = join(launch.logDir, `${launch.name}.log`);
   const output = openSync(logPath, "a");
   const profile = launch.profileDir ? ["--cpu-prof", "--cpu-prof-dir", launch.profileDir] : [];
-  const child = spawn(process.execPath, [...profile, join(root, launch.entry)], {
+  const child = spawn(process.execPath, [...launch.nodeFlags, ...profile, join(root, launch.entry)], {
     cwd: root,
     env: { PATH: process.env.PATH ?? "", ...launch.env, [launch.portVariable]: String(port) },
     stdio: ["ignore", output, output],

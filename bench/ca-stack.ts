@@ -3,7 +3,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { serviceNodeOptions } from "../charts/node-options.ts";
+import { serviceNodeFlags } from "../services/node-flags.ts";
 import { runCommand, type ServiceProcess, startService } from "./ca-process.ts";
 
 export interface CaStack {
@@ -40,11 +40,11 @@ export async function startCaStack(setup: CaStackSetup): Promise<CaStack> {
   const log = await startService({
     name: "log",
     entry: "services/log/main.ts",
+    nodeFlags: serviceNodeFlags.log,
     portVariable: "SIGNET_LOG_PORT",
     logDir: setup.dataDir,
     ...profile,
     env: {
-      NODE_OPTIONS: serviceNodeOptions.log,
       SIGNET_LOG_HOST: "127.0.0.1",
       SIGNET_LOG_HOSTNAME: "127.0.0.1",
       SIGNET_LOG_DATA_DIR: logDir,
@@ -55,11 +55,11 @@ export async function startCaStack(setup: CaStackSetup): Promise<CaStack> {
   const ca = await startService({
     name: "ca",
     entry: "services/ca/main.ts",
+    nodeFlags: serviceNodeFlags.ca,
     portVariable: "SIGNET_CA_PORT",
     logDir: setup.dataDir,
     ...profile,
     env: {
-      NODE_OPTIONS: serviceNodeOptions.ca,
       SIGNET_CA_HOST: "127.0.0.1",
       SIGNET_CA_DATA_DIR: caDir,
       SIGNET_CA_KEY: join(caDir, "ca-key.pem"),

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { openSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { serviceNodeOptions } from "../charts/node-options.ts";
+import { serviceNodeFlags } from "../services/node-flags.ts";
 
 import { cpuSeconds, freePort, peakRss, stop } from "./proc.ts";
 
@@ -38,7 +38,6 @@ export async function startLogProcess(setup: LogSetup): Promise<LogProcess> {
   const port = await freePort();
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? "",
-    NODE_OPTIONS: serviceNodeOptions.log,
     SIGNET_LOG_HOST: "127.0.0.1",
     SIGNET_LOG_PORT: String(port),
     SIGNET_LOG_HOSTNAME: LOG_HOSTNAME,
@@ -48,11 +47,15 @@ export async function startLogProcess(setup: LogSetup): Promise<LogProcess> {
   const log = openSync(join(setup.dataDir, "service.log"), "a");
   const started = performance.now();
   const profile = setup.profileDir ? ["--cpu-prof", "--cpu-prof-dir", setup.profileDir] : [];
-  const child = spawn(process.execPath, [...profile, join(root, "services/log/main.ts")], {
-    cwd: root,
-    env,
-    stdio: ["ignore", log, log],
-  });
+  const child = spawn(
+    process.execPath,
+    [...serviceNodeFlags.log, ...profile, join(root, "services/log/main.ts")],
+    {
+      cwd: root,
+      env,
+      stdio: ["ignore", log, log],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(url, child, setup.dataDir);
   const readyAfterMs = performance.now() - started;

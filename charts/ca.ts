@@ -12,7 +12,6 @@ import {
   resources,
   workloadServiceAccount,
 } from "./kubernetes.ts";
-import { serviceNodeOptions } from "./node-options.ts";
 import { signetServices } from "./services.ts";
 import {
   cpuAutoscaler,
@@ -70,7 +69,6 @@ function caEnvironment(values: z.output<typeof caValuesSchema>): Record<string, 
     SIGNET_CA_CT_URL: values.ctUrl,
     SIGNET_CA_TRUSTED_PROXIES: values.trustedProxies.join(","),
     SIGNET_CA_LOG_LEVEL: "info",
-    NODE_OPTIONS: serviceNodeOptions.ca,
   };
 }
 

@@ -13,7 +13,6 @@ import {
   resources,
   workloadServiceAccount,
 } from "./kubernetes.ts";
-import { serviceNodeOptions } from "./node-options.ts";
 import { signetServices } from "./services.ts";
 import {
   dataDir,
@@ -107,7 +106,6 @@ function logEnvironment(values: Values): Record<string, string> {
     SIGNET_TSA_SIGNER: "kms",
     SIGNET_TSA_KEY: values.keys.tsa,
     SIGNET_TSA_CHAIN: `${trustDir}/tsa-chain.pem`,
-    NODE_OPTIONS: serviceNodeOptions.log,
   };
 }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { platformNames } from "../../charts/environment.ts";
-import { serviceNodeOptions } from "../../charts/node-options.ts";
 import { proberIdentity } from "../../charts/prober.ts";
 import { loadCaConfig } from "../../services/ca/config.ts";
 import { loadLogConfig } from "../../services/log/config.ts";
@@ -17,7 +16,6 @@ describe.each(Object.entries(rendered))("%s services", (name, objects) => {
     const config = loadCaConfig(environmentOf("ca-env"));
     expect(config.signer).toEqual({ kind: "kms", keyVersion: names.kmsKeyVersion("ca", 1) });
     expect(config.chainPath).toBe("/etc/signet/ca/chain.pem");
-    expect(environmentOf("ca-env").NODE_OPTIONS).toBe(serviceNodeOptions.ca);
     expect(config.ct?.url).toBe("http://log.signet-log.svc.cluster.local:3000");
     expect(config.issuers).toContainEqual(
       expect.objectContaining({ url: names.clusterIssuer, type: "kubernetes", clientId: "sigstore" }),
@@ -43,7 +41,6 @@ describe.each(Object.entries(rendered))("%s services", (name, objects) => {
         storage: `postgres://signet-log%40${env.project.id}.iam@127.0.0.1:${5432 + i}/signet`,
       })),
     );
-    expect(environmentOf("log-env").NODE_OPTIONS).toBe(serviceNodeOptions.log);
     const proxy = find(objects, "Deployment", "log").spec.template.spec.initContainers[0];
     expect(proxy.restartPolicy).toBe("Always");
     expect(proxy.image).toMatch(/^gcr\.io\/cloud-sql-connectors\/cloud-sql-proxy:2\.\d+\.\d+$/);

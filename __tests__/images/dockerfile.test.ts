@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCaConfig } from "../../services/ca/config.ts";
 import { loadLogConfig } from "../../services/log/config.ts";
+import { serviceNodeFlags } from "../../services/node-flags.ts";
 import { loadProberConfig } from "../../services/prober/config.ts";
 import {
   argsOf,
@@ -80,8 +81,10 @@ describe("Dockerfile", () => {
   it.each(targets)("has a %s target that runs its entry point and exposes its port", (name) => {
     const target = stage(stages, name);
     expect(target.from).toBe("runtime");
-    const [node, script] = entrypointOf(target);
+    const [node, ...args] = entrypointOf(target);
+    const script = args.pop();
     expect(node).toBe("/nodejs/bin/node");
+    expect(args).toEqual(serviceNodeFlags[name]);
     expect(script).toBe(`services/${name}/main.ts`);
     expect(existsSync(join(repoRoot, script as string))).toBe(true);
     expect(argsOf(target, "EXPOSE")).toEqual([String(portOf[name](envOf(target)))]);

@@ -176,6 +176,6 @@ describe.each(targets)("the %s image", (name) => {
     } finally {
       if (child.exitCode === null) child.kill("SIGKILL");
     }
-    expect(dirname(args[0] ?? "")).toBe(`services/${name}`);
+    expect(dirname(args.at(-1) ?? "")).toBe(`services/${name}`);
   }, 30_000);
 });
