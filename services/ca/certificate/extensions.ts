@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { sctListExtensionOid } from "../../common/ct/sct.ts";
 import {
   bitString,
@@ -89,9 +89,7 @@ export function keyIdentifier(spki: Buffer): Buffer {
   const [, publicKey] = childrenOf(spki, readElement(spki, 0));
   if (publicKey?.tag !== tag.bitString) throw new Error("not a SubjectPublicKeyInfo");
   // The first content octet counts unused bits; a key's bit string has none.
-  return createHash("sha1")
-    .update(spki.subarray(publicKey.contentStart + 1, publicKey.end))
-    .digest();
+  return hash("sha1", spki.subarray(publicKey.contentStart + 1, publicKey.end), "buffer");
 }
 
 /** The keyIdentifier of the SubjectKeyIdentifier among a certificate's DER extensions, if any. */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { encodeDigitallySigned } from "../../common/ct/digitally-signed.ts";
 import type { SignedCertificateTimestamp } from "../../common/ct/sct.ts";
 import { badRequest, notFound } from "../../common/errors.ts";
@@ -92,7 +92,7 @@ export class CtLog {
   /** RFC 6962 §4.1/§4.2: log a chain (once) and return the SCT for its entry. */
   async addChain(chain: readonly string[], precert: boolean): Promise<SignedCertificateTimestamp> {
     const { entry, extraData } = acceptSubmission(chain, this.roots, precert);
-    const identity = `${entry.type}:${createHash("sha256").update(encodeSignedEntry(entry)).digest("hex")}`;
+    const identity = `${entry.type}:${hash("sha256", encodeSignedEntry(entry), "hex")}`;
     let sct = this.pending.get(identity);
     if (!sct) {
       sct = this.logEntry(entry, extraData, identity).finally(() => this.pending.delete(identity));

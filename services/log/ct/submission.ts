@@ -1,4 +1,4 @@
-import { createHash, X509Certificate } from "node:crypto";
+import { hash, type KeyObject, X509Certificate } from "node:crypto";
 import { vector } from "../../common/ct/tls.ts";
 import { badRequest } from "../../common/errors.ts";
 import { certificatesFromPem } from "../../common/pem.ts";
@@ -22,6 +22,8 @@ const asn1Null = Buffer.of(0x05, 0x00);
 export interface ChainCertificate {
   x509: X509Certificate;
   parts: CertificateParts;
+  /** Its public key, made on first use: roots and remembered issuers check every submission. */
+  publicKey?: KeyObject;
 }
 
 /** What a valid submission puts in the log. */
@@ -110,7 +112,7 @@ export function acceptSubmission(
   return {
     entry: {
       type: "precert",
-      issuerKeyHash: createHash("sha256").update(issuer.parts.subjectPublicKeyInfo).digest(),
+      issuerKeyHash: hash("sha256", issuer.parts.subjectPublicKeyInfo, "buffer"),
       tbsCertificate: tbsWithoutExtension(leaf.parts, poison),
     },
     // PrecertChainEntry: the precertificate as submitted, then its chain.
@@ -164,7 +166,9 @@ function checkIssuedBy(chain: readonly ChainCertificate[], position: number): vo
 // Validity periods are not checked: a log records what was issued, expired or not.
 function isIssuedBy(child: ChainCertificate, parent: ChainCertificate): boolean {
   try {
-    return child.x509.checkIssued(parent.x509) && child.x509.verify(parent.x509.publicKey);
+    if (!child.x509.checkIssued(parent.x509)) return false;
+    parent.publicKey ??= parent.x509.publicKey;
+    return child.x509.verify(parent.publicKey);
   } catch {
     return false;
   }

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { reject } from "./rejection.ts";
 
 // RFC 4648 §4, padded. Rekor's schemas use the same pattern for base64 fields.
@@ -41,5 +41,5 @@ export function decodePem(bytes: Buffer, field: string): PemBlock {
 }
 
 export function sha256Hex(data: Buffer | string): string {
-  return createHash("sha256").update(data).digest("hex");
+  return hash("sha256", data, "hex");
 }
