@@ -289,6 +289,16 @@ describe("chain submission", () => {
       /chain\[0\] is not signed by chain\[1\]/,
     );
     expectApiError(() => acceptSubmission([b64(stranger), ...issuers], roots, false), 400, "INVALID_CHAIN");
+    // The same first issuer with another tail is checked afresh, not taken from memory.
+    expectApiError(
+      () => acceptSubmission([b64(leaf), b64(intermediate.der), b64(strangerRoot.der)], roots, false),
+      400,
+      "INVALID_CHAIN",
+    );
+    expect(
+      readCertificateList(acceptSubmission([b64(leaf), b64(intermediate.der)], roots, false).extraData),
+    ).toEqual([intermediate.der, root.der]);
+    expect(acceptSubmission([b64(leaf), ...issuers], roots, false).entry.type).toBe("x509");
   });
 
   it("refuses chains that do not reach a configured root", async () => {

@@ -69,7 +69,10 @@ function readExtensions(der: Buffer, wrapper: Tlv): CertificateExtension[] {
     if (!wellFormed) throw new DerFormatError("malformed Extension");
     return {
       oid: decodeObjectIdentifier(contentOf(der, oid)),
-      critical: critical !== undefined && contentOf(der, critical).equals(Buffer.of(0xff)),
+      critical:
+        critical !== undefined &&
+        critical.end - critical.contentStart === 1 &&
+        der[critical.contentStart] === 0xff,
       value: contentOf(der, value),
       element,
     };

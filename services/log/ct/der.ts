@@ -72,19 +72,20 @@ export function encodeTlv(tag: number, content: Buffer): Buffer {
 
 /** X.690 §8.19: the dotted form of an OBJECT IDENTIFIER's content octets. */
 export function decodeObjectIdentifier(content: Buffer): string {
-  const arcs: number[] = [];
+  if (content.length === 0 || (content[content.length - 1] as number) & 0x80)
+    throw new DerFormatError("truncated object identifier");
+  // Built as it is read: every submission decodes a dozen of these.
+  let dotted = "";
   let value = 0;
-  for (const byte of content) {
+  for (let i = 0; i < content.length; i++) {
+    const byte = content[i] as number;
     value = value * 128 + (byte & 0x7f);
     if (byte & 0x80) continue;
-    if (arcs.length === 0)
-      arcs.push(value < 80 ? Math.floor(value / 40) : 2, value < 80 ? value % 40 : value - 80);
-    else arcs.push(value);
+    if (dotted === "") dotted = value < 80 ? `${Math.floor(value / 40)}.${value % 40}` : `2.${value - 80}`;
+    else dotted += `.${value}`;
     value = 0;
   }
-  if (content.length === 0 || (content.at(-1) ?? 0) & 0x80)
-    throw new DerFormatError("truncated object identifier");
-  return arcs.join(".");
+  return dotted;
 }
 
 function byteAt(der: Buffer, offset: number, limit: number): number {

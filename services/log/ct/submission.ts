@@ -46,8 +46,12 @@ export class TrustedRoots {
   readonly certificates: readonly ChainCertificate[];
   // Every submission of a CA carries the same issuer chain, and checking it (a P-384 signature for
   // a Fulcio-style root) costs more than the rest of the submission together. A chain that was
-  // verified up to one of these roots stays verified, so it is remembered by its submitted text.
-  private readonly verifiedIssuers = new Map<string, readonly ChainCertificate[]>();
+  // verified up to one of these roots stays verified, so it is remembered by its submitted text,
+  // filed under its first certificate's.
+  private readonly verifiedIssuers = new Map<
+    string,
+    { submitted: readonly string[]; path: readonly ChainCertificate[] }
+  >();
 
   constructor(roots: readonly Buffer[]) {
     this.certificates = roots.map(toChainCertificate);
@@ -66,16 +70,21 @@ export class TrustedRoots {
   }
 
   /** The verified path (root included) of issuer certificates submitted as `submitted`, if known. */
-  knownIssuers(submitted: string): readonly ChainCertificate[] | undefined {
-    return this.verifiedIssuers.get(submitted);
+  knownIssuers(submitted: readonly string[]): readonly ChainCertificate[] | undefined {
+    const known = this.verifiedIssuers.get(submitted[0] ?? "");
+    const same =
+      known?.submitted.length === submitted.length &&
+      known.submitted.every((text, position) => text === submitted[position]);
+    return same ? known.path : undefined;
   }
 
-  rememberIssuers(submitted: string, path: readonly ChainCertificate[]): void {
-    if (this.verifiedIssuers.size >= maxVerifiedIssuerChains) {
+  rememberIssuers(submitted: readonly string[], path: readonly ChainCertificate[]): void {
+    const key = submitted[0] ?? "";
+    if (!this.verifiedIssuers.has(key) && this.verifiedIssuers.size >= maxVerifiedIssuerChains) {
       const oldest = this.verifiedIssuers.keys().next().value;
       if (oldest !== undefined) this.verifiedIssuers.delete(oldest);
     }
-    this.verifiedIssuers.set(submitted, path);
+    this.verifiedIssuers.set(key, { submitted: [...submitted], path });
   }
 }
 
@@ -139,8 +148,7 @@ function verifiedPath(
   const [first, ...rest] = chain;
   if (first === undefined) throw badRequest("EMPTY_CHAIN", "the chain holds no certificate");
   const leaf = decodeCertificate(first, 0);
-  const issuersText = rest.join(",");
-  const known = rest.length > 0 ? roots.knownIssuers(issuersText) : undefined;
+  const known = rest.length > 0 ? roots.knownIssuers(rest) : undefined;
   if (known) {
     checkIssuedBy([leaf, ...known], 0);
     return [leaf, ...known];
@@ -153,7 +161,7 @@ function verifiedPath(
   const path: [ChainCertificate, ...ChainCertificate[]] = root.parts.der.equals(last.parts.der)
     ? [leaf, ...submitted.slice(1)]
     : [leaf, ...submitted.slice(1), root];
-  if (rest.length > 0) roots.rememberIssuers(issuersText, path.slice(1));
+  if (rest.length > 0) roots.rememberIssuers(rest, path.slice(1));
   return path;
 }
 
