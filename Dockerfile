@@ -46,7 +46,7 @@ LABEL org.opencontainers.image.title="signet-log" \
       org.opencontainers.image.description="Signet transparency log, CT log and timestamp authority"
 ENV SIGNET_LOG_DATA_DIR=/var/lib/signet/log
 EXPOSE 3000
-ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "services/log/main.ts"]
+ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "--max-semi-space-size=8", "services/log/main.ts"]
 
 FROM runtime AS ca
 LABEL org.opencontainers.image.title="signet-ca" \
