@@ -39,3 +39,17 @@ export function unavailable(code: string, message: string): ApiError {
 export function toErrorBody(error: ApiError): ErrorBody {
   return { code: error.code, message: error.message };
 }
+
+/**
+ * How a service spells an error body.
+ * - `signet`: `{code, message}` with the UPPER_SNAKE code.
+ * - `rekor`: Rekor's `Error` (openapi.yaml): `code` is the HTTP status as an integer, and our
+ *   code goes in `reason`. Go clients generated from that spec (cosign, sigstore-go) decode every
+ *   error body into it; a string `code` fails that decoding, and with it a 409's fall-back to the
+ *   existing entry.
+ */
+export type ErrorStyle = "signet" | "rekor";
+
+export function styledErrorBody(style: ErrorStyle, status: number, body: ErrorBody): object {
+  return style === "rekor" ? { code: status, message: body.message, reason: body.code } : body;
+}

@@ -10,7 +10,14 @@ import Fastify, {
 } from "fastify";
 import type { BaseLogger, Logger } from "pino";
 import { Histogram, type Registry } from "prom-client";
-import { ApiError, type ErrorBody, toErrorBody, unavailable } from "./errors.ts";
+import {
+  ApiError,
+  type ErrorBody,
+  type ErrorStyle,
+  styledErrorBody,
+  toErrorBody,
+  unavailable,
+} from "./errors.ts";
 
 export interface ServerOptions {
   /** The service's name, bound to every log line the server writes. */
@@ -27,6 +34,8 @@ export interface ServerOptions {
    * (130.211.0.0/22, 35.191.0.0/16) and the balancer's own address, which it appends.
    */
   trustedProxies?: string;
+  /** How error bodies are spelled; `signet` unless the service mirrors another API's. */
+  errorStyle?: ErrorStyle;
 }
 
 const defaultBodyLimit = 128 * 1024;
@@ -81,14 +90,19 @@ function describeError(error: FastifyError | ApiError): { status: number; body: 
 }
 
 /** Malformed HTTP never reaches a route; answer it in the same {code, message} shape. */
-function rejectMalformedHttp(error: Error & { code?: string }, socket: Socket): void {
+function rejectMalformedHttp(style: ErrorStyle, error: Error & { code?: string }, socket: Socket): void {
   if (error.code === "ECONNRESET" || !socket.writable) {
     socket.destroy();
     return;
   }
   const status =
     error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-  const body = JSON.stringify({ code: codesByStatus[status], message: "malformed HTTP request" });
+  const body = JSON.stringify(
+    styledErrorBody(style, status, {
+      code: codesByStatus[status] ?? "MALFORMED_REQUEST",
+      message: "malformed HTTP request",
+    }),
+  );
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
@@ -122,15 +136,19 @@ function addRequestMetrics(server: FastifyInstance, registry: Registry): void {
   });
 }
 
-function addErrorHandling(server: FastifyInstance): void {
+function addErrorHandling(server: FastifyInstance, style: ErrorStyle): void {
   server.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
     const { status, body } = describeError(error);
     if (status >= 500 && !(error instanceof ApiError)) request.log.error({ err: error }, "unhandled error");
-    return reply.code(status).type("application/json").send(body);
+    return reply
+      .code(status)
+      .type("application/json")
+      .send(styledErrorBody(style, status, body));
   });
   server.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0];
-    return reply.code(404).send({ code: "NOT_FOUND", message: `no route for ${request.method} ${path}` });
+    const body = { code: "NOT_FOUND", message: `no route for ${request.method} ${path}` };
+    return reply.code(404).send(styledErrorBody(style, 404, body));
   });
 }
 
@@ -147,7 +165,7 @@ function addDraining(server: FastifyInstance): void {
   });
 }
 
-function addProbes(server: FastifyInstance, options: ServerOptions): void {
+function addProbes(server: FastifyInstance, options: ServerOptions, style: ErrorStyle): void {
   const { registry, readiness } = options;
   server.get("/healthz", async () => ({ status: "ok" }));
   server.get("/readyz", async (request, reply) => {
@@ -156,7 +174,7 @@ function addProbes(server: FastifyInstance, options: ServerOptions): void {
     } catch (error) {
       request.log.warn({ err: error }, "not ready");
       const message = error instanceof Error ? error.message : "not ready";
-      return reply.code(503).send({ code: "NOT_READY", message });
+      return reply.code(503).send(styledErrorBody(style, 503, { code: "NOT_READY", message }));
     }
     return { status: "ok" };
   });
@@ -174,12 +192,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const logger: FastifyBaseLogger | undefined = options.logger
     ? options.logger.child({ service: options.name })
     : undefined;
+  const style = options.errorStyle ?? "signet";
   const server = Fastify({
     ...(logger ? { loggerInstance: logger } : {}),
     logController: new AccessLog(),
     bodyLimit: options.bodyLimit ?? defaultBodyLimit,
     return503OnClosing: false,
-    clientErrorHandler: rejectMalformedHttp,
+    clientErrorHandler: (error, socket) => rejectMalformedHttp(style, error, socket),
     // Google Cloud load balancers hold idle backend connections for 600 s; a backend that closes
     // first races the balancer's next request and the client sees a 502.
     keepAliveTimeout: 620_000,
@@ -187,10 +206,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   // Only JSON and the raw types a plugin asks for (acceptRawBody) are accepted.
   server.removeContentTypeParser("text/plain");
-  addErrorHandling(server);
+  addErrorHandling(server, style);
   addDraining(server);
   addRequestMetrics(server, options.registry);
-  addProbes(server, options);
+  addProbes(server, options, style);
   return server;
 }
 

@@ -72,6 +72,8 @@ export async function buildLogService(config: LogConfig, logger: Logger | false)
     logger,
     bodyLimit: config.bodyLimit,
     registry,
+    // Rekor's Error shape on every route: the timestamp authority's API uses it too.
+    errorStyle: "rekor",
     readiness: async () => {
       await Promise.all([...shards.shards.map((s) => s.tree.storage.ping()), ctTree.storage.ping()]);
     },

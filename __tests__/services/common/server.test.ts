@@ -210,6 +210,58 @@ describe("createServer errors", () => {
     expectErrorBody(reply.slice(reply.indexOf("\r\n\r\n") + 4), "MALFORMED_REQUEST");
   });
 
+  it("spells every error as Rekor's Error in the rekor style: integer code, message, our code as reason", async () => {
+    let ready = true;
+    const server = serverWith({
+      errorStyle: "rekor",
+      readiness: async () => {
+        if (!ready) throw new Error("database unreachable");
+      },
+    });
+    const bodies = async (url: string, method: "GET" | "DELETE" = "GET") => {
+      const response = await server.inject({ method, url });
+      return { status: response.statusCode, body: response.json() };
+    };
+    expect(await bodies("/entries/abc")).toEqual({
+      status: 404,
+      body: { code: 404, message: "no entry abc", reason: "ENTRY_NOT_FOUND" },
+    });
+    expect(await bodies("/duplicate")).toEqual({
+      status: 409,
+      body: { code: 409, message: "entry already exists", reason: "DUPLICATE_ENTRY" },
+    });
+    expect(await bodies("/fails")).toEqual({
+      status: 500,
+      body: { code: 500, message: "internal error", reason: "INTERNAL" },
+    });
+    expect(await bodies("/nowhere", "DELETE")).toEqual({
+      status: 404,
+      body: { code: 404, message: "no route for DELETE /nowhere", reason: "NOT_FOUND" },
+    });
+    ready = false;
+    expect(await bodies("/readyz")).toEqual({
+      status: 503,
+      body: { code: 503, message: "database unreachable", reason: "NOT_READY" },
+    });
+    await server.listen({ host: "127.0.0.1", port: 0 });
+    const address = server.server.address();
+    if (!address || typeof address === "string") throw new Error("no port");
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(address.port, "127.0.0.1", () => socket.write("NOT HTTP AT ALL\r\n\r\n"));
+      let text = "";
+      socket.on("data", (chunk) => {
+        text += chunk;
+      });
+      socket.on("end", () => resolve(text));
+      socket.on("error", reject);
+    });
+    expect(JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4))).toEqual({
+      code: 400,
+      message: "malformed HTTP request",
+      reason: "MALFORMED_REQUEST",
+    });
+  });
+
   it("builds error bodies through the constructors", () => {
     const error = badRequest("INVALID_SIGNATURE", "signature does not verify");
     expect(error).toBeInstanceOf(ApiError);

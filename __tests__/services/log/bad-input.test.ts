@@ -1,6 +1,7 @@
 /**
  * The bad-input matrix of issue 3: every refusal is a 4xx with {code, message} and nothing else
- * (no stack trace), and writes nothing — the tree size never moves. Then random input, which must
+ * (no stack trace), and writes nothing — the tree size never moves. The log spells it as Rekor's
+ * Error (integer `code`, the HTTP status) with our code in `reason`. Then random input, which must
  * never get a 5xx.
  */
 import { randomBytes } from "node:crypto";
@@ -55,7 +56,10 @@ async function send(
   return { status: response.status, text: await response.text() };
 }
 
-/** A refusal as issue 3 wants it: 4xx, exactly {code, message}, no stack, and nothing written. */
+/**
+ * A refusal as issue 3 wants it, in Rekor's shape: 4xx, exactly {code, message, reason}, no stack,
+ * and nothing written.
+ */
 async function expectRefused(
   target: RunningLog,
   request: () => Promise<{ status: number; text: string }>,
@@ -66,9 +70,10 @@ async function expectRefused(
   const { status: got, text } = await request();
   expect(got, text).toBe(status);
   const body = JSON.parse(text) as Record<string, unknown>;
-  expect(Object.keys(body).sort()).toEqual(["code", "message"]);
-  expect(body.code).toMatch(/^[A-Z][A-Z0-9_]+$/);
-  if (code) expect(body.code).toBe(code);
+  expect(Object.keys(body).sort()).toEqual(["code", "message", "reason"]);
+  expect(body.code).toBe(status);
+  expect(body.reason).toMatch(/^[A-Z][A-Z0-9_]+$/);
+  if (code) expect(body.reason).toBe(code);
   expect(typeof body.message).toBe("string");
   expect(body.message).not.toMatch(/\n\s+at |\.ts:\d+|node_modules/);
   expect(await treeSize(target.url)).toBe(before);

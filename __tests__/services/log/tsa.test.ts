@@ -420,7 +420,8 @@ describe("tsaApi over HTTP", () => {
   beforeAll(async () => {
     const signer = nodeSigner("ecdsa-p256-sha256");
     chain = await createTsaChain({ signer });
-    server = createServer({ name: "tsa-test", logger: false, registry: new Registry() });
+    // As the log service builds its server.
+    server = createServer({ name: "tsa-test", logger: false, registry: new Registry(), errorStyle: "rekor" });
     server.post("/echo", async (request) => request.body);
     await server.register(tsaApi, {
       authority: new TimestampAuthority({ signer, chain: chain.der }),
@@ -534,9 +535,10 @@ describe("tsaApi over HTTP", () => {
     ];
     for (const [payload, contentType, status, code] of cases) {
       const reply = await post(payload, contentType);
-      expect({ status: reply.statusCode, code: reply.json().code }, `${contentType} ${payload}`).toEqual({
-        status,
-        code,
+      expect(reply.json(), `${contentType} ${payload}`).toEqual({
+        code: status,
+        message: expect.any(String),
+        reason: code,
       });
     }
   });
