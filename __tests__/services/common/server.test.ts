@@ -70,6 +70,22 @@ afterEach(async () => {
   servers = [];
 });
 
+/** Writes `text` to a listening server's socket and returns all it answers. */
+async function sendRaw(server: FastifyInstance, text: string): Promise<string> {
+  await server.listen({ host: "127.0.0.1", port: 0 });
+  const address = server.server.address();
+  if (!address || typeof address === "string") throw new Error("no port");
+  return new Promise<string>((resolve, reject) => {
+    const socket = connect(address.port, "127.0.0.1", () => socket.write(text));
+    let reply = "";
+    socket.on("data", (chunk) => {
+      reply += chunk;
+    });
+    socket.on("end", () => resolve(reply));
+    socket.on("error", reject);
+  });
+}
+
 function expectErrorBody(body: string, code: string): { code: string; message: string } {
   const parsed = JSON.parse(body);
   expect(Object.keys(parsed).sort()).toEqual(["code", "message"]);
@@ -194,18 +210,7 @@ describe("createServer errors", () => {
 
   it("answers malformed HTTP on the socket with 400 {code, message}", async () => {
     const server = serverWith();
-    await server.listen({ host: "127.0.0.1", port: 0 });
-    const address = server.server.address();
-    if (!address || typeof address === "string") throw new Error("no port");
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(address.port, "127.0.0.1", () => socket.write("NOT HTTP AT ALL\r\n\r\n"));
-      let text = "";
-      socket.on("data", (chunk) => {
-        text += chunk;
-      });
-      socket.on("end", () => resolve(text));
-      socket.on("error", reject);
-    });
+    const reply = await sendRaw(server, "NOT HTTP AT ALL\r\n\r\n");
     expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expectErrorBody(reply.slice(reply.indexOf("\r\n\r\n") + 4), "MALFORMED_REQUEST");
   });
@@ -243,18 +248,7 @@ describe("createServer errors", () => {
       status: 503,
       body: { code: 503, message: "database unreachable", reason: "NOT_READY" },
     });
-    await server.listen({ host: "127.0.0.1", port: 0 });
-    const address = server.server.address();
-    if (!address || typeof address === "string") throw new Error("no port");
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect(address.port, "127.0.0.1", () => socket.write("NOT HTTP AT ALL\r\n\r\n"));
-      let text = "";
-      socket.on("data", (chunk) => {
-        text += chunk;
-      });
-      socket.on("end", () => resolve(text));
-      socket.on("error", reject);
-    });
+    const reply = await sendRaw(server, "NOT HTTP AT ALL\r\n\r\n");
     expect(JSON.parse(reply.slice(reply.indexOf("\r\n\r\n") + 4))).toEqual({
       code: 400,
       message: "malformed HTTP request",
