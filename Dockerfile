@@ -53,7 +53,7 @@ LABEL org.opencontainers.image.title="signet-ca" \
       org.opencontainers.image.description="Signet certificate authority"
 ENV SIGNET_CA_DATA_DIR=/var/lib/signet/ca
 EXPOSE 3001
-ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "services/ca/main.ts"]
+ENTRYPOINT ["/nodejs/bin/node", "--single-threaded-gc", "--max-semi-space-size=16", "services/ca/main.ts"]
 
 # `docker run <image> --once` runs one round and exits with its result.
 FROM runtime AS prober
