@@ -10,7 +10,7 @@
 // `--profile DIR` writes V8 CPU profiles of both services when they exit (`node --cpu-prof`).
 // Results go into BENCHMARKS.md by hand, with the machine line printed first.
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startOidcIssuer } from "../__tests__/support/oidc.ts";
@@ -19,6 +19,7 @@ import { type LoadResult, runClosedLoop, runFixedRate } from "./ca-load.ts";
 import { prepareRequests, type SigningRequest } from "./ca-requests.ts";
 import { type CaStack, startCaStack } from "./ca-stack.ts";
 import { bucketQuantile, routeDurationBuckets } from "./log-service.ts";
+import { machineLine } from "./machine.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -52,10 +53,7 @@ if (!Number.isSafeInteger(settleSeconds) || settleSeconds < 0)
 const settleRequests = rate * settleSeconds;
 const warmup = count("warmup");
 
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}; ` +
-    `load average ${loadavg()[0]?.toFixed(2)} at start; load generator, CA, log and OIDC issuer all on this machine`,
-);
+console.log(machineLine("load generator, CA, log and OIDC issuer all on this machine"));
 
 const dataDir = mkdtempSync(join(tmpdir(), "signet-bench-ca-"));
 const issuer = await startOidcIssuer();

@@ -8,7 +8,7 @@
 //          is started on it: restart to ready, inclusion proof latency over HTTP, peak RSS.
 // Results go into BENCHMARKS.md by hand, with the machine line printed first.
 import { mkdtempSync, rmSync } from "node:fs";
-import { cpus, loadavg, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type PostgresServer, startPostgres } from "../__tests__/support/postgres.ts";
@@ -17,6 +17,7 @@ import { checkEntries } from "./log-check.ts";
 import { createSigners, proposal } from "./log-entries.ts";
 import { runMillion } from "./log-million.ts";
 import { histogramTotals, LOG_HOSTNAME, type LogSetup, startLogProcess } from "./log-service.ts";
+import { machineLine } from "./machine.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,10 +43,7 @@ if (!["append", "million", "all"].includes(args.mode as string))
 
 const TREE_ID = "1";
 
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, node ${process.version}; ` +
-    `load average ${loadavg()[0]?.toFixed(2)} at start; ${args.driver}`,
-);
+console.log(machineLine(args.driver as string));
 
 /** A data directory and, for PostgreSQL, a throwaway cluster; removed afterwards. */
 async function withStorage<T>(work: (setup: LogSetup) => Promise<T>): Promise<T> {

@@ -2,10 +2,11 @@
 // (from GNU time). Usage: node bench/synth.ts [runs]. Results go into BENCHMARKS.md by hand,
 // with the machine they ran on.
 import { spawnSync } from "node:child_process";
-import { cpus, totalmem } from "node:os";
 import { resolve } from "node:path";
+import { machineLine } from "./machine.ts";
 
 const runs = Number(process.argv[2] ?? 5);
+console.log(machineLine("synth alone"));
 const root = resolve(import.meta.dirname, "..");
 const samples: Array<{ seconds: number; rssMb: number }> = [];
 
@@ -24,9 +25,6 @@ for (let i = 0; i < runs; i++) {
 
 const walls = samples.map((s) => s.seconds).sort((a, b) => a - b);
 const median = walls[Math.floor(walls.length / 2)];
-console.log(
-  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`,
-);
 console.log(
   `synth of all stacks, ${runs} runs: median ${median?.toFixed(2)} s, max ${walls.at(-1)?.toFixed(2)} s wall`,
 );
