@@ -1,7 +1,8 @@
 /**
- * V8 flags each service's node process starts with. node refuses them in NODE_OPTIONS, so the
- * image's ENTRYPOINT passes them (a test holds the Dockerfile to this list), and the benchmarks
- * start the services with them: what they measure is what the cluster runs.
+ * V8 flags each service's node process starts with. node refuses --single-threaded-gc in
+ * NODE_OPTIONS, so the image's ENTRYPOINT passes them all (a test holds the Dockerfile to this
+ * list), and the benchmarks start the services with them: what they measure is what the cluster
+ * runs.
  */
 export const serviceNodeFlags: Readonly<Record<"ca" | "log" | "prober", readonly string[]>> = {
   // --single-threaded-gc: a pod has a core or two, which V8's parallel GC helpers share with the

@@ -1,4 +1,4 @@
-import { errors, Pool } from "undici";
+import { Pool } from "undici";
 import { type SctJson, sctFromJson, sctListExtensionValue } from "../common/ct/sct.ts";
 import { ApiError } from "../common/errors.ts";
 
@@ -24,7 +24,10 @@ export class CtClient {
   constructor(baseUrl: string, timeoutMs: number) {
     this.endpoint = new URL(`${baseUrl.replace(/\/$/, "")}/ct/v1/add-pre-chain`);
     this.timeoutMs = timeoutMs;
-    this.pool = new Pool(this.endpoint.origin, { connections: maxConnections });
+    this.pool = new Pool(this.endpoint.origin, {
+      connections: maxConnections,
+      connect: { timeout: timeoutMs },
+    });
   }
 
   async sctExtension(precertChain: Buffer[]): Promise<Buffer> {
@@ -53,21 +56,23 @@ export class CtClient {
     this.pool.destroy().catch(() => {});
   }
 
-  /** One POST: its headers within the timeout, and no pause in its body as long. */
+  /**
+   * One POST, answered in full within the timeout: one deadline covers the wait for a free
+   * connection, connecting, the headers and the whole body.
+   */
   private async post(body: string): Promise<CtAnswer> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
     try {
       const response = await this.pool.request({
         path: this.endpoint.pathname,
         method: "POST",
         headers: { "content-type": "application/json" },
         body,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+        signal: deadline,
       });
       return { status: response.statusCode, body: await response.body.text() };
     } catch (error) {
-      if (error instanceof errors.HeadersTimeoutError || error instanceof errors.BodyTimeoutError)
-        throw new Error(`no answer within the ${this.timeoutMs} ms timeout`);
+      if (deadline.aborted) throw new Error(`no answer within the ${this.timeoutMs} ms timeout`);
       throw error;
     }
   }

@@ -297,6 +297,34 @@ describe("outages are the CA's, and say so", () => {
     }
   });
 
+  it("a CT log that answers headers, then trickles its body forever: 503 within the timeout", async () => {
+    const trickles: NodeJS.Timeout[] = [];
+    const slow = createServer((_request, response) => {
+      response.writeHead(200, { "content-type": "application/json" });
+      response.write("{");
+      trickles.push(setInterval(() => response.write(" "), 50));
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = slow.address() as AddressInfo;
+      const ca = await startEmailCa({
+        SIGNET_CA_CT_URL: `http://127.0.0.1:${port}`,
+        SIGNET_CA_CT_TIMEOUT_MS: "300",
+      });
+      const request = requestFor(await oidc.mint(alice));
+      // A per-chunk body timeout would wait for ever here: the one deadline must end it.
+      await expectRefusal(
+        () => signingCert(ca, request),
+        { status: 503, code: "CT_LOG_UNAVAILABLE", message: /CT log .* unreachable .*300 ms timeout/i },
+        ca,
+      );
+    } finally {
+      for (const trickle of trickles) clearInterval(trickle);
+      slow.closeAllConnections();
+      slow.close();
+    }
+  });
+
   it("an issuer that cannot be reached: 503 ISSUER_UNAVAILABLE", async () => {
     const gone = await startOidcIssuer();
     const token = await gone.mint(alice);
