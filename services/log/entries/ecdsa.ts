@@ -17,7 +17,7 @@
  * itself node's native ECDSA verify.
  */
 import { createECDH, createPublicKey, type ECDH, generateKeyPairSync, hash, verify } from "node:crypto";
-import { invert, mod } from "./modular.ts";
+import { invert, invertAll, mod } from "./modular.ts";
 
 export type EcCurve = "P-256" | "P-384" | "P-521";
 
@@ -75,25 +75,102 @@ interface CurveTools {
 const tools = new Map<EcCurve, CurveTools>();
 const EMPTY = Buffer.alloc(0);
 
-/**
- * @param point uncompressed public point, 0x04 ‖ X ‖ Y, on the curve (checked when it was parsed)
- * @param digest the message digest as signed (truncated to the order's bit length, SEC 1 §4.1.4 step 3)
- * @param signature DER `ECDSA-Sig-Value`
- */
+/** One ECDSA check over a digest the signer computed. */
+export interface EcdsaCheck {
+  curve: EcCurve;
+  /** Uncompressed public point, 0x04 ‖ X ‖ Y, on the curve (checked when it was parsed). */
+  point: Buffer;
+  /** The message digest as signed (truncated to the order's bit length, SEC 1 §4.1.4 step 3). */
+  digest: Buffer;
+  /** DER `ECDSA-Sig-Value`. */
+  signature: Buffer;
+}
+
 export function verifyEcdsaDigest(curve: EcCurve, point: Buffer, digest: Buffer, signature: Buffer): boolean {
+  return verifyEcdsaDigests([{ curve, point, digest, signature }])[0] === true;
+}
+
+/**
+ * Several checks at once, each verdict as verifyEcdsaDigest would give it. Each check needs two
+ * modular inversions, r⁻¹ mod n and the slope's denominator mod p; in BigInt they cost more than
+ * the rest of the arithmetic, so each is done once per curve for the whole batch (Montgomery's
+ * trick, modular.ts invertAll).
+ */
+export function verifyEcdsaDigests(checks: readonly EcdsaCheck[]): boolean[] {
+  const verdicts = checks.map(() => false);
+  for (const curve of new Set(checks.map((check) => check.curve))) {
+    const positions = checks.flatMap((check, i) => (check.curve === curve ? [i] : []));
+    for (const [i, verdict] of verifyOnCurve(
+      curve,
+      positions.map((i) => checks[i] as EcdsaCheck),
+    ).entries())
+      verdicts[positions[i] as number] = verdict;
+  }
+  return verdicts;
+}
+
+function verifyOnCurve(curve: EcCurve, checks: readonly EcdsaCheck[]): boolean[] {
   const c = CURVES[curve];
-  const rs = parseDerSignature(signature);
-  if (!rs) return false;
-  const { r, s } = rs;
-  if (r <= 0n || r >= c.n || s <= 0n || s >= c.n) return false;
-  const { spkiPrefix, emptyDigest } = curveTools(curve);
-  const t = mod((digestToInteger(digest, c.orderBits) - emptyDigest) * invert(r, c.n), c.n);
-  const q = { x: toBigInt(point.subarray(1, 1 + c.size)), y: toBigInt(point.subarray(1 + c.size)) };
-  const shifted = t === 0n ? q : add(multiplyBase(curve, t), q, c.p);
-  // Q' at infinity leaves R = (e'/s)·G: check that directly.
-  if (!shifted) return baseX(curve, mod(emptyDigest * invert(s, c.n), c.n)) === r;
+  const { emptyDigest } = curveTools(curve);
+  const verdicts = checks.map(() => false);
+  const signed: Array<{ at: number; r: bigint; s: bigint }> = [];
+  checks.forEach((check, at) => {
+    const rs = parseDerSignature(check.signature);
+    if (rs && rs.r > 0n && rs.r < c.n && rs.s > 0n && rs.s < c.n) signed.push({ at, ...rs });
+  });
+  // t = (e − e')/r for every check, then Q' = Q + t·G.
+  const rInverses = invertAll(
+    signed.map(({ r }) => r),
+    c.n,
+  );
+  const sums: Array<{
+    at: number;
+    tG: { x: bigint; y: bigint };
+    q: { x: bigint; y: bigint };
+    denominator: bigint;
+  }> = [];
+  signed.forEach(({ at, r, s }, k) => {
+    const check = checks[at] as EcdsaCheck;
+    const e = digestToInteger(check.digest, c.orderBits);
+    const t = mod((e - emptyDigest) * (rInverses[k] as bigint), c.n);
+    const q = {
+      x: toBigInt(check.point.subarray(1, 1 + c.size)),
+      y: toBigInt(check.point.subarray(1 + c.size)),
+    };
+    if (t === 0n) {
+      verdicts[at] = verifyShifted(curve, q, check.signature);
+      return;
+    }
+    const tG = multiplyBase(curve, t);
+    // Only non-zero denominators go into the shared inversion: a zero would spoil every inverse.
+    const denominator = mod(q.x - tG.x, c.p);
+    if (denominator !== 0n) {
+      sums.push({ at, tG, q, denominator });
+      return;
+    }
+    // Doubling, or Q' at infinity: rare enough to invert on its own. At infinity R = (e'/s)·G,
+    // which is checked directly.
+    const shifted = add(tG, q, c.p);
+    verdicts[at] = shifted
+      ? verifyShifted(curve, shifted, check.signature)
+      : baseX(curve, mod(emptyDigest * invert(s, c.n), c.n)) === r;
+  });
+  const slopeInverses = invertAll(
+    sums.map(({ denominator }) => denominator),
+    c.p,
+  );
+  sums.forEach(({ at, tG, q }, k) => {
+    const shifted = addDistinct(tG, q, c.p, slopeInverses[k] as bigint);
+    verdicts[at] = verifyShifted(curve, shifted, (checks[at] as EcdsaCheck).signature);
+  });
+  return verdicts;
+}
+
+/** node's own verify of `signature` over the empty message, with the shifted key Q'. */
+function verifyShifted(curve: EcCurve, shifted: { x: bigint; y: bigint }, signature: Buffer): boolean {
+  const c = CURVES[curve];
   const spki = Buffer.concat([
-    spkiPrefix,
+    curveTools(curve).spkiPrefix,
     Buffer.of(0x04),
     toBuffer(shifted.x, c.size),
     toBuffer(shifted.y, c.size),
@@ -146,6 +223,18 @@ function add(a: { x: bigint; y: bigint }, b: { x: bigint; y: bigint }, p: bigint
   } else {
     slope = mod((b.y - a.y) * invert(mod(b.x - a.x, p), p), p);
   }
+  const x = mod(slope * slope - a.x - b.x, p);
+  return { x, y: mod(slope * (a.x - x) - a.y, p) };
+}
+
+/** a + b for a.x ≠ b.x, given (b.x − a.x)⁻¹ mod p. */
+function addDistinct(
+  a: { x: bigint; y: bigint },
+  b: { x: bigint; y: bigint },
+  p: bigint,
+  inverse: bigint,
+): { x: bigint; y: bigint } {
+  const slope = mod((b.y - a.y) * inverse, p);
   const x = mod(slope * slope - a.x - b.x, p);
   return { x, y: mod(slope * (a.x - x) - a.y, p) };
 }

@@ -34,19 +34,28 @@ function canonicalize(proposed: unknown): CanonicalSpec {
       "UNSUPPORTED_KEY",
       "spec.signature.publicKey.content: Ed25519 keys cannot sign hashedrekord entries here",
     );
-  if (!verifyDigestSignature(key, digest.algorithm, digest.bytes, signatureBytes))
-    reject(
-      "INVALID_SIGNATURE",
-      "spec.signature.content does not verify over spec.data.hash with the given key",
-    );
-  return {
+  const canonical = {
     spec: {
       data: { hash: { algorithm, value } },
       signature: { content: signature.content, publicKey: { content: key.canonicalContent } },
     },
     searchKeys: [hashSearchKey(digest.algorithm, value), ...verifierSearchKeys(key)],
   };
+  // The last check: every other refusal comes first, deferred or not.
+  if (key.algorithm.type === "ec") {
+    const { curve, point } = key.algorithm;
+    const check = { curve, point, digest: digest.bytes, signature: signatureBytes };
+    return { ...canonical, deferred: { check, refusal: invalidSignature } };
+  }
+  if (!verifyDigestSignature(key, digest.algorithm, digest.bytes, signatureBytes))
+    reject(invalidSignature.code, invalidSignature.message);
+  return canonical;
 }
+
+const invalidSignature = {
+  code: "INVALID_SIGNATURE",
+  message: "spec.signature.content does not verify over spec.data.hash with the given key",
+} as const;
 
 function parseDigest(algorithm: string, value: string): { algorithm: DigestAlgorithm; bytes: Buffer } {
   if (!isDigestAlgorithm(algorithm))

@@ -70,3 +70,27 @@ function quotientRun(leadU: number, leadV: number): [number, number, number, num
   }
   return [A, B, C, D];
 }
+
+/**
+ * The inverses of several values mod m for the price of one inversion (Montgomery's trick):
+ * running products, one inverse of their total, then each value's inverse from its neighbours'.
+ * Every value must lie in 1..m-1, m prime.
+ */
+export function invertAll(values: readonly bigint[], m: bigint): bigint[] {
+  const count = values.length;
+  if (count === 0) return [];
+  const running: bigint[] = new Array(count);
+  let product = 1n;
+  for (let i = 0; i < count; i++) {
+    product = (product * (values[i] as bigint)) % m;
+    running[i] = product;
+  }
+  let inverse = invert(product, m);
+  const inverses: bigint[] = new Array(count);
+  for (let i = count - 1; i > 0; i--) {
+    inverses[i] = (inverse * (running[i - 1] as bigint)) % m;
+    inverse = (inverse * (values[i] as bigint)) % m;
+  }
+  inverses[0] = inverse;
+  return inverses;
+}

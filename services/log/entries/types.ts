@@ -1,3 +1,6 @@
+import type { EcdsaCheck } from "./ecdsa.ts";
+import type { RejectionCode } from "./rejection.ts";
+
 /** The entry kinds this log accepts, by Rekor kind name. */
 export type EntryKind = "hashedrekord" | "dsse" | "intoto";
 
@@ -14,6 +17,11 @@ export interface ValidatedEntry {
 export interface CanonicalSpec {
   spec: Record<string, unknown>;
   searchKeys: string[];
+  /**
+   * An ECDSA check left to the caller, so that a batch of entries shares its modular inversions
+   * (ecdsa.ts verifyEcdsaDigests); when it fails the entry is refused with `refusal`.
+   */
+  deferred?: { check: EcdsaCheck; refusal: { code: RejectionCode; message: string } };
 }
 
 export interface EntryType {

@@ -9,7 +9,12 @@ import {
 } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type EcCurve, verifyEcdsaDigest } from "../../../../services/log/entries/ecdsa.ts";
+import {
+  type EcCurve,
+  type EcdsaCheck,
+  verifyEcdsaDigest,
+  verifyEcdsaDigests,
+} from "../../../../services/log/entries/ecdsa.ts";
 
 const HASHES = ["sha256", "sha384", "sha512"] as const;
 const ORDER_BITS: Record<EcCurve, number> = { "P-256": 256, "P-384": 384, "P-521": 521 };
@@ -115,6 +120,61 @@ describe.each(["P-256", "P-384", "P-521"] as const)("ECDSA %s over a precomputed
   it("refuses a valid signature checked against another key", () => {
     const { digest, signature } = signed("sha256", Buffer.from("m"));
     expect(verifyEcdsaDigest(curve, keyPair(curve).point, digest, signature)).toBe(false);
+  });
+});
+
+describe("ECDSA checks in a batch", () => {
+  const keys = { "P-256": keyPair("P-256"), "P-384": keyPair("P-384"), "P-521": keyPair("P-521") };
+  const others = { "P-256": keyPair("P-256"), "P-384": keyPair("P-384"), "P-521": keyPair("P-521") };
+  // One check of any kind the single check meets: valid, altered signature, altered digest,
+  // another key, not DER, r or s out of range, no key shift.
+  const check = fc
+    .record({
+      curve: fc.constantFrom<EcCurve>("P-256", "P-384", "P-521"),
+      hash: fc.constantFrom(...HASHES),
+      message: fc.uint8Array({ maxLength: 16 }),
+      damage: fc.constantFrom("none", "signature", "digest", "key", "der", "range", "empty message"),
+      bit: fc.nat(),
+    })
+    .map(({ curve, hash, message, damage, bit }) => {
+      const key = keys[curve];
+      const own = { "P-256": "sha256", "P-384": "sha384", "P-521": "sha512" }[curve];
+      const signedHash = damage === "empty message" ? own : hash;
+      const signedMessage = damage === "empty message" ? new Uint8Array() : message;
+      let signature: Buffer = sign(signedHash, signedMessage, key.privateKey);
+      let digest: Buffer = createHash(signedHash).update(signedMessage).digest();
+      let point: Buffer = key.point;
+      if (damage === "signature") signature = flipBit(signature, bit);
+      if (damage === "digest") digest = flipBit(digest, bit);
+      if (damage === "key") point = others[curve].point;
+      if (damage === "der") signature = Buffer.concat([signature, Buffer.of(0)]);
+      if (damage === "range") signature = derSignature(N[curve], 1n);
+      return { curve, point, digest, signature } satisfies EcdsaCheck;
+    });
+
+  it("gives every check the verdict it gets alone, whatever else is in the batch", () => {
+    fc.assert(
+      fc.property(fc.array(check, { maxLength: 10 }), (checks) => {
+        const alone = checks.map((c) => verifyEcdsaDigest(c.curve, c.point, c.digest, c.signature));
+        expect(verifyEcdsaDigests(checks)).toEqual(alone);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it("keeps a forged check false beside valid ones", () => {
+    const key = keys["P-256"];
+    const valid = () => {
+      const message = Buffer.from(String(Math.random()));
+      return {
+        curve: "P-256" as const,
+        point: key.point,
+        digest: createHash("sha256").update(message).digest(),
+        signature: sign("sha256", message, key.privateKey),
+      };
+    };
+    const forged = { ...valid(), digest: createHash("sha256").update("other").digest() };
+    expect(verifyEcdsaDigests([valid(), forged, valid()])).toEqual([true, false, true]);
   });
 });
 

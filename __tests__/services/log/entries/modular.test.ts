@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { invert, mod } from "../../../../services/log/entries/modular.ts";
+import { invert, invertAll, mod } from "../../../../services/log/entries/modular.ts";
 
 // The moduli the ECDSA check inverts modulo: the orders and field primes of P-256, P-384, P-521.
 const MODULI = {
@@ -39,5 +39,14 @@ describe.each(Object.entries(MODULI))("invert modulo the %s", (_name, m) => {
     for (const a of [1n, 2n, m - 1n, m + 1n, -1n, 2n ** BigInt(bits - 1)]) {
       expect(mod(invert(a, m) * a, m)).toBe(1n);
     }
+  });
+
+  it("inverts a batch as invert does one by one (Montgomery's trick)", () => {
+    fc.assert(
+      fc.property(fc.array(fc.bigInt({ min: 1n, max: m - 1n }), { maxLength: 12 }), (values) => {
+        expect(invertAll(values, m)).toEqual(values.map((value) => invert(value, m)));
+      }),
+      { numRuns: 50 },
+    );
   });
 });
