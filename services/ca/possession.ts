@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from "node:crypto";
 import { CertificationRequest } from "pkijs";
+import { isPaddedBase64 } from "../common/base64.ts";
 import { ApiError } from "../common/errors.ts";
 import { acceptClientKey, type ClientKey, type ProofHash } from "./client-key.ts";
 
@@ -126,8 +127,7 @@ function firstPemBlock(text: string): { label: string; der: Buffer } | undefined
   const match = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\s]*?)-----END \1-----/.exec(text);
   if (!match) return undefined;
   const body = (match[2] ?? "").replace(/\s/g, "");
-  if (body === "" || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(body))
-    return undefined;
+  if (body === "" || !isPaddedBase64(body)) return undefined;
   return { label: match[1] ?? "", der: Buffer.from(body, "base64") };
 }
 

@@ -1,4 +1,5 @@
 import { hash, type KeyObject, X509Certificate } from "node:crypto";
+import { isPaddedBase64 } from "../../common/base64.ts";
 import { vector } from "../../common/ct/tls.ts";
 import { badRequest } from "../../common/errors.ts";
 import { certificatesFromPem } from "../../common/pem.ts";
@@ -130,7 +131,7 @@ export function acceptSubmission(
 }
 
 function decodeCertificate(text: string, position: number): ChainCertificate {
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text) || text === "") {
+  if (!isPaddedBase64(text) || text === "") {
     throw badRequest("INVALID_BASE64", `chain[${position}] is not base64`);
   }
   try {

@@ -1,8 +1,7 @@
 import { hash } from "node:crypto";
+import { isPaddedBase64 } from "../../common/base64.ts";
 import { reject } from "./rejection.ts";
 
-// RFC 4648 §4, padded. Rekor's schemas use the same pattern for base64 fields.
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const HEX = /^(?:[0-9a-fA-F]{2})*$/;
 const PEM = /^-----BEGIN ([A-Z0-9 ]+)-----\r?\n([A-Za-z0-9+/=\r\n]+?)\r?\n?-----END \1-----$/;
 
@@ -15,7 +14,7 @@ export function decodeBase64(value: string, field: string, maxBytes = Number.POS
   // the pattern, slow on a certificate, only picks the message for what did not.
   const bytes = Buffer.from(value, "base64");
   if (bytes.toString("base64") !== value) {
-    if (!BASE64.test(value)) reject("BAD_ENCODING", `${field}: not standard padded base64`);
+    if (!isPaddedBase64(value)) reject("BAD_ENCODING", `${field}: not standard padded base64`);
     reject("BAD_ENCODING", `${field}: non-canonical base64`);
   }
   if (bytes.length > maxBytes) reject("MALFORMED_ENTRY", `${field}: longer than ${maxBytes} bytes`);

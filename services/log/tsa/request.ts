@@ -1,5 +1,6 @@
 import * as asn1js from "asn1js";
 import { TimeStampReq } from "pkijs";
+import { isPaddedBase64 } from "../../common/base64.ts";
 import { ApiError } from "../../common/errors.ts";
 import { type HashAlgorithm, hashAlgorithmByOid, isHashAlgorithm } from "./algorithms.ts";
 
@@ -13,7 +14,6 @@ export interface TimestampRequest {
 
 // A nonce is a random number of a few dozen digits; a bound keeps BigInt parsing cheap.
 const NONCE_TEXT = /^-?\d{1,200}$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export function requireHashAlgorithm(name: unknown): HashAlgorithm {
   if (typeof name === "string" && isHashAlgorithm(name.toLowerCase())) {
@@ -100,7 +100,7 @@ function decodeArtifactHash(value: unknown): Buffer {
   if (typeof value !== "string" || value.length === 0) {
     throw new ApiError(400, "MALFORMED_REQUEST", "artifactHash is required (base64 digest)");
   }
-  if (!BASE64.test(value)) {
+  if (!isPaddedBase64(value)) {
     throw new ApiError(400, "INVALID_BASE64", "artifactHash is not standard padded base64");
   }
   return Buffer.from(value, "base64");
