@@ -7,7 +7,7 @@ import { decodeBase64, decodeHex } from "./encoding.ts";
 import { verificationKeyFromBase64 } from "./keys.ts";
 import { parseShape, reject } from "./rejection.ts";
 import { hashSearchKey, verifierSearchKeys } from "./search.ts";
-import { type DigestAlgorithm, isDigestAlgorithm, isHexDigest, verifyDigestSignature } from "./signatures.ts";
+import { type DigestAlgorithm, isDigestAlgorithm, isHexDigest, verifyRsaDigest } from "./signatures.ts";
 import { type CanonicalSpec, type EntryType, LIMITS } from "./types.ts";
 
 const HashedRekordSpec = z.strictObject({
@@ -47,7 +47,7 @@ function canonicalize(proposed: unknown): CanonicalSpec {
     const check = { curve, point, digest: digest.bytes, signature: signatureBytes };
     return { ...canonical, deferred: { check, refusal: invalidSignature } };
   }
-  if (!verifyDigestSignature(key, digest.algorithm, digest.bytes, signatureBytes))
+  if (!verifyRsaDigest(key, digest.algorithm, digest.bytes, signatureBytes))
     reject(invalidSignature.code, invalidSignature.message);
   return canonical;
 }

@@ -1,5 +1,4 @@
 import { constants, publicDecrypt, verify } from "node:crypto";
-import { verifyEcdsaDigest } from "./ecdsa.ts";
 import type { VerificationKey } from "./keys.ts";
 
 export type DigestAlgorithm = "sha256" | "sha384" | "sha512";
@@ -23,23 +22,6 @@ const DIGEST_INFO_PREFIXES: Readonly<Record<DigestAlgorithm, Buffer>> = {
 };
 
 /**
- * A signature over a digest the signer computed (hashedrekord): ECDSA, or RSA PKCS#1 v1.5 — what
- * Rekor's x509 verifier accepts for a pre-hashed artifact (rekor pkg/pki/x509, sigstore LoadVerifier).
- * Ed25519 keys never get here: node cannot verify Ed25519ph.
- */
-export function verifyDigestSignature(
-  key: VerificationKey,
-  algorithm: DigestAlgorithm,
-  digest: Buffer,
-  signature: Buffer,
-): boolean {
-  if (key.algorithm.type === "ec")
-    return verifyEcdsaDigest(key.algorithm.curve, key.algorithm.point, digest, signature);
-  if (key.algorithm.type === "rsa") return verifyRsaDigest(key, algorithm, digest, signature);
-  return false;
-}
-
-/**
  * A signature over a whole message (the DSSE PAE): Rekor loads every DSSE verifier with SHA-256
  * (`signature.LoadVerifier(key, crypto.SHA256)`), whatever the curve; Ed25519 is pure.
  */
@@ -52,14 +34,18 @@ export function verifyMessageSignature(key: VerificationKey, message: Buffer, si
   }
 }
 
-// RSASSA-PKCS1-v1_5 verification (RFC 8017 §8.2.2) with the hash step already done: recover the
-// encoded message with the public key and compare it with DigestInfo(digest).
-function verifyRsaDigest(
+/**
+ * An RSA PKCS#1 v1.5 signature over a digest the signer computed (hashedrekord), as Rekor's x509
+ * verifier accepts it for a pre-hashed artifact (rekor pkg/pki/x509, sigstore LoadVerifier); the
+ * ECDSA ones go through ecdsa.ts verifyEcdsaDigests. RFC 8017 §8.2.2 with the hash step already
+ * done: recover the encoded message with the public key and compare it with DigestInfo(digest).
+ */
+export function verifyRsaDigest(
   key: VerificationKey,
   algorithm: DigestAlgorithm,
   digest: Buffer,
   signature: Buffer,
-) {
+): boolean {
   if (key.algorithm.type !== "rsa" || signature.length !== key.algorithm.modulusBytes) return false;
   let recovered: Buffer;
   try {
