@@ -65,11 +65,13 @@ const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
 
 type Point = { x: bigint; y: bigint } | null; // null: the point at infinity
 
-/** Per curve: the ECDH instance for k·G, the SPKI bytes before the point, and e'. */
+/** Per curve: the ECDH instance for k·G, the SPKI bytes before the point, e', and b. */
 interface CurveTools {
   ecdh: ECDH;
   spkiPrefix: Buffer;
   emptyDigest: bigint;
+  /** The curve's b in y² = x³ − 3x + b, read off a point OpenSSL generated. */
+  b: bigint;
 }
 
 const tools = new Map<EcCurve, CurveTools>();
@@ -78,7 +80,7 @@ const EMPTY = Buffer.alloc(0);
 /** One ECDSA check over a digest the signer computed. */
 export interface EcdsaCheck {
   curve: EcCurve;
-  /** Uncompressed public point, 0x04 ‖ X ‖ Y, on the curve (checked when it was parsed). */
+  /** Uncompressed public point, 0x04 ‖ X ‖ Y; a point off the curve fails the check. */
   point: Buffer;
   /** The message digest as signed (truncated to the order's bit length, SEC 1 §4.1.4 step 3). */
   digest: Buffer;
@@ -111,7 +113,7 @@ export function verifyEcdsaDigests(checks: readonly EcdsaCheck[]): boolean[] {
 
 function verifyOnCurve(curve: EcCurve, checks: readonly EcdsaCheck[]): boolean[] {
   const c = CURVES[curve];
-  const { emptyDigest } = curveTools(curve);
+  const { emptyDigest, b } = curveTools(curve);
   const verdicts = checks.map(() => false);
   const signed: Array<{ at: number; r: bigint; s: bigint }> = [];
   checks.forEach((check, at) => {
@@ -137,6 +139,10 @@ function verifyOnCurve(curve: EcCurve, checks: readonly EcdsaCheck[]): boolean[]
       x: toBigInt(check.point.subarray(1, 1 + c.size)),
       y: toBigInt(check.point.subarray(1 + c.size)),
     };
+    // The identity below holds for points of the curve only. OpenSSL refuses other points when
+    // the key is parsed, and this keeps the function sound on its own: with Q off the curve and
+    // x(Q) = x(t·G), add() would double t·G, whose key the signer knows.
+    if (!onCurve(q, c.p, b)) return;
     if (t === 0n) {
       verdicts[at] = verifyShifted(curve, q, check.signature);
       return;
@@ -190,10 +196,14 @@ function curveTools(curve: EcCurve): CurveTools {
       type: "spki",
       format: "der",
     });
+    const point = spki.subarray(spki.length - 2 * c.size);
+    const x = toBigInt(point.subarray(0, c.size));
+    const y = toBigInt(point.subarray(c.size));
     found = {
       ecdh: createECDH(c.openssl),
       spkiPrefix: spki.subarray(0, spki.length - (1 + 2 * c.size)),
       emptyDigest: digestToInteger(hash(c.hash, EMPTY, "buffer"), c.orderBits),
+      b: mod(y * y - x * x * x + 3n * x, c.p),
     };
     tools.set(curve, found);
   }
@@ -212,6 +222,11 @@ function multiplyBase(curve: EcCurve, k: bigint): { x: bigint; y: bigint } {
 /** x(k·G) mod n, or -1n when k·G is the point at infinity (k = 0). */
 function baseX(curve: EcCurve, k: bigint): bigint {
   return k === 0n ? -1n : mod(multiplyBase(curve, k).x, CURVES[curve].n);
+}
+
+/** SEC 1 §3.2.2.1 step 2–3: coordinates in the field, and y² = x³ − 3x + b. */
+function onCurve({ x, y }: { x: bigint; y: bigint }, p: bigint, b: bigint): boolean {
+  return x < p && y < p && mod(y * y - (x * x * x - 3n * x + b), p) === 0n;
 }
 
 /** Affine point addition (SEC 1 §2.2.1), doubling included, on a curve with a = -3. */

@@ -4,6 +4,7 @@
  */
 import { createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { encodePem } from "../../common/pem.ts";
+import { readTlv } from "../ct/der.ts";
 import type { EcCurve } from "./ecdsa.ts";
 import { decodeBase64, decodePem } from "./encoding.ts";
 import { reject } from "./rejection.ts";
@@ -79,6 +80,10 @@ function fromPublicKey(der: Buffer, field: string): VerificationKey {
 }
 
 function fromCertificate(der: Buffer, field: string): VerificationKey {
+  // OpenSSL reads one certificate and ignores what follows it; Go's x509 (Rekor) refuses that.
+  // Past this check the submitted bytes are exactly the certificate, so they are what is stored
+  // and read below: `X509Certificate#raw` would cost a re-encoding and a native buffer per entry.
+  if (!isOneDerElement(der)) return reject("BAD_ENCODING", `${field}: not a DER X.509 certificate`);
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(der);
@@ -87,21 +92,31 @@ function fromCertificate(der: Buffer, field: string): VerificationKey {
   }
   let publicKey: KeyObject;
   try {
+    // OpenSSL refuses an EC point that is not on its curve here.
     publicKey = certificate.publicKey;
   } catch {
     return reject("UNSUPPORTED_KEY", `${field}: the certificate's key type is not supported`);
   }
-  const ec = certificateEcKey(certificate.raw);
+  const ec = certificateEcKey(der);
   const spki = ec?.spki ?? publicKey.export({ type: "spki", format: "der" });
   const names = subjectAltNames(certificate.subjectAltName);
   return freeze({
     publicKey,
     algorithm: ec ? { type: "ec", curve: ec.curve, point: ec.point } : algorithmOf(publicKey, spki, field),
     spki,
-    canonicalContent: Buffer.from(encodePem("CERTIFICATE", certificate.raw)).toString("base64"),
+    canonicalContent: Buffer.from(encodePem("CERTIFICATE", der)).toString("base64"),
     emails: names.filter((n) => n.type === "email").map((n) => n.value.toLowerCase()),
     uris: names.filter((n) => n.type === "URI").map((n) => n.value),
   });
+}
+
+/** Whether `der` is one DER element (definite, shortest-form length) and nothing after it. */
+function isOneDerElement(der: Buffer): boolean {
+  try {
+    return readTlv(der, 0).end === der.length;
+  } catch {
+    return false;
+  }
 }
 
 function algorithmOf(publicKey: KeyObject, spki: Buffer, field: string): KeyAlgorithm {

@@ -117,6 +117,23 @@ describe.each(["P-256", "P-384", "P-521"] as const)("ECDSA %s over a precomputed
     expect(verifyEcdsaDigest(curve, q.encoded, flipBit(digest, 3), signature)).toBe(false);
   });
 
+  it("refuses a point off the curve that shares x with the shift, whose doubling the forger knows", () => {
+    // R = k·G, r = x(R), t = (e − e')/r and Q = (x(t·G), y) with y ≠ ±y(t·G): not a curve point.
+    // Treated as one, Q + t·G is the doubling 2t·G, and s = (2e − e')/k makes (r, s) verify over
+    // e' with that key: a forgery, unless the point is checked.
+    const hash = { "P-256": "sha256", "P-384": "sha384", "P-521": "sha512" }[curve];
+    const digest = createHash(hash).update("forged").digest();
+    const e = leftBits(digest, curve);
+    const ePrime = leftBits(createHash(hash).digest(), curve);
+    const k = 987654321n;
+    const r = mod(pointOf(curve, k).x, N[curve]);
+    const s = mod((2n * e - ePrime) * inverse(k, N[curve]), N[curve]);
+    const tG = pointOf(curve, mod((e - ePrime) * inverse(r, N[curve]), N[curve])).encoded;
+    const offCurve = Buffer.from(tG);
+    offCurve[offCurve.length - 1] = (offCurve[offCurve.length - 1] ?? 0) ^ 1;
+    expect(verifyEcdsaDigest(curve, offCurve, digest, derSignature(r, s))).toBe(false);
+  });
+
   it("refuses a valid signature checked against another key", () => {
     const { digest, signature } = signed("sha256", Buffer.from("m"));
     expect(verifyEcdsaDigest(curve, keyPair(curve).point, digest, signature)).toBe(false);

@@ -117,6 +117,22 @@ describe("hashedrekord 0.0.1", () => {
     expect(rejectionOf(forged)).toEqual({ status: 400, code: "INVALID_SIGNATURE" });
   });
 
+  it("refuses a certificate with bytes after it or a length not in DER's shortest form, as Go's x509 does", () => {
+    const artifact = Buffer.from("x");
+    const signature = b64(aliceCert.key.sign(artifact));
+    const withCertificate = (der: Buffer) =>
+      hashedRekord({ value: hexDigestOf(artifact) }, signature, b64(toPem("CERTIFICATE", der)));
+    expect(validateProposedEntry(withCertificate(aliceCert.der)).kind).toBe("hashedrekord");
+    expect(rejectionOf(withCertificate(Buffer.concat([aliceCert.der, Buffer.of(0)])))).toEqual({
+      status: 400,
+      code: "BAD_ENCODING",
+    });
+    // 30 82 LL LL → 30 83 00 LL LL: the same length, one octet longer than it needs.
+    const longForm = Buffer.concat([Buffer.of(0x30, 0x83, 0x00), aliceCert.der.subarray(2)]);
+    expect(aliceCert.der[1]).toBe(0x82);
+    expect(rejectionOf(withCertificate(longForm))).toEqual({ status: 400, code: "BAD_ENCODING" });
+  });
+
   it("does not check the certificate's validity period, as Rekor does not", async () => {
     const expired = await issueLeaf(root, {
       email: "old@example.com",
