@@ -16,7 +16,7 @@
  * key derivation (native, fixed base), Q + t·G one affine addition in BigInt, and the verification
  * itself node's native ECDSA verify.
  */
-import { createECDH, createPublicKey, type ECDH, generateKeyPairSync, hash, verify } from "node:crypto";
+import { createECDH, type ECDH, generateKeyPairSync, hash, verify } from "node:crypto";
 import { invert, invertAll, mod } from "./modular.ts";
 
 export type EcCurve = "P-256" | "P-384" | "P-521";
@@ -172,7 +172,11 @@ function verifyOnCurve(curve: EcCurve, checks: readonly EcdsaCheck[]): boolean[]
   return verdicts;
 }
 
-/** node's own verify of `signature` over the empty message, with the shifted key Q'. */
+/**
+ * node's own verify of `signature` over the empty message, with the shifted key Q'. The key goes
+ * in as DER rather than a KeyObject: a KeyObject per entry is a native object for the garbage
+ * collector to finalize.
+ */
 function verifyShifted(curve: EcCurve, shifted: { x: bigint; y: bigint }, signature: Buffer): boolean {
   const c = CURVES[curve];
   const spki = Buffer.concat([
@@ -182,7 +186,7 @@ function verifyShifted(curve: EcCurve, shifted: { x: bigint; y: bigint }, signat
     toBuffer(shifted.y, c.size),
   ]);
   try {
-    return verify(c.hash, EMPTY, createPublicKey({ key: spki, format: "der", type: "spki" }), signature);
+    return verify(c.hash, EMPTY, { key: spki, format: "der", type: "spki" }, signature);
   } catch {
     return false;
   }
@@ -210,13 +214,19 @@ function curveTools(curve: EcCurve): CurveTools {
   return found;
 }
 
-/** k·G (k in 1..n-1), through ECDH key derivation: the public key of private key k. */
+/**
+ * k·G (k in 1..n-1), through ECDH key derivation: the public key of private key k. In and out as
+ * hex, which BigInt reads directly, instead of the native buffer node would return.
+ */
 function multiplyBase(curve: EcCurve, k: bigint): { x: bigint; y: bigint } {
   const { size, orderBits } = CURVES[curve];
   const { ecdh } = curveTools(curve);
-  ecdh.setPrivateKey(toBuffer(k, Math.ceil(orderBits / 8)));
-  const encoded = ecdh.getPublicKey();
-  return { x: toBigInt(encoded.subarray(1, 1 + size)), y: toBigInt(encoded.subarray(1 + size)) };
+  ecdh.setPrivateKey(k.toString(16).padStart(Math.ceil(orderBits / 8) * 2, "0"), "hex");
+  const encoded = ecdh.getPublicKey("hex");
+  return {
+    x: BigInt(`0x${encoded.slice(2, 2 + 2 * size)}`),
+    y: BigInt(`0x${encoded.slice(2 + 2 * size)}`),
+  };
 }
 
 /** x(k·G) mod n, or -1n when k·G is the point at infinity (k = 0). */
