@@ -90,24 +90,36 @@ function fromCertificate(der: Buffer, field: string): VerificationKey {
   } catch {
     return reject("BAD_ENCODING", `${field}: not a DER X.509 certificate`);
   }
+  const names = subjectAltNames(certificate.subjectAltName);
+  const common = {
+    canonicalContent: Buffer.from(encodePem("CERTIFICATE", der)).toString("base64"),
+    emails: names.filter((n) => n.type === "email").map((n) => n.value.toLowerCase()),
+    uris: names.filter((n) => n.type === "URI").map((n) => n.value),
+  };
+  const ec = certificateEcKey(der);
+  if (ec) {
+    // An EC key is checked from its point (ecdsa.ts, which refuses points off the curve); a
+    // KeyObject for it is made only if something asks, as a native object per entry costs the
+    // collector more than the key costs to make.
+    let publicKey: KeyObject | undefined;
+    return freeze({
+      get publicKey() {
+        publicKey ??= createPublicKey({ key: ec.spki, format: "der", type: "spki" });
+        return publicKey;
+      },
+      algorithm: { type: "ec", curve: ec.curve, point: ec.point },
+      spki: ec.spki,
+      ...common,
+    });
+  }
   let publicKey: KeyObject;
   try {
-    // OpenSSL refuses an EC point that is not on its curve here.
     publicKey = certificate.publicKey;
   } catch {
     return reject("UNSUPPORTED_KEY", `${field}: the certificate's key type is not supported`);
   }
-  const ec = certificateEcKey(der);
-  const spki = ec?.spki ?? publicKey.export({ type: "spki", format: "der" });
-  const names = subjectAltNames(certificate.subjectAltName);
-  return freeze({
-    publicKey,
-    algorithm: ec ? { type: "ec", curve: ec.curve, point: ec.point } : algorithmOf(publicKey, spki, field),
-    spki,
-    canonicalContent: Buffer.from(encodePem("CERTIFICATE", der)).toString("base64"),
-    emails: names.filter((n) => n.type === "email").map((n) => n.value.toLowerCase()),
-    uris: names.filter((n) => n.type === "URI").map((n) => n.value),
-  });
+  const spki = publicKey.export({ type: "spki", format: "der" });
+  return freeze({ publicKey, algorithm: algorithmOf(publicKey, spki, field), spki, ...common });
 }
 
 /** Whether `der` is one DER element (definite, shortest-form length) and nothing after it. */
