@@ -88,6 +88,14 @@ export interface EcdsaCheck {
   signature: Buffer;
 }
 
+/** Whether an uncompressed point 0x04 ‖ X ‖ Y lies on `curve` (SEC 1 §3.2.2.1). */
+export function isOnCurve(curve: EcCurve, point: Buffer): boolean {
+  const { size, p } = CURVES[curve];
+  if (point.length !== 1 + 2 * size || point[0] !== 0x04) return false;
+  const q = { x: toBigInt(point.subarray(1, 1 + size)), y: toBigInt(point.subarray(1 + size)) };
+  return onCurve(q, p, curveTools(curve).b);
+}
+
 export function verifyEcdsaDigest(curve: EcCurve, point: Buffer, digest: Buffer, signature: Buffer): boolean {
   return verifyEcdsaDigests([{ curve, point, digest, signature }])[0] === true;
 }

@@ -4,11 +4,10 @@
  */
 import { createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
 import { encodePem } from "../../common/pem.ts";
-import { readTlv } from "../ct/der.ts";
-import type { EcCurve } from "./ecdsa.ts";
+import { type EcCurve, isOnCurve } from "./ecdsa.ts";
 import { decodeBase64, decodePem } from "./encoding.ts";
 import { reject } from "./rejection.ts";
-import { certificateEcKey } from "./spki.ts";
+import { certificateEcKey, isStrictDerCertificate } from "./spki.ts";
 import { LIMITS } from "./types.ts";
 
 export type KeyAlgorithm =
@@ -80,10 +79,11 @@ function fromPublicKey(der: Buffer, field: string): VerificationKey {
 }
 
 function fromCertificate(der: Buffer, field: string): VerificationKey {
-  // OpenSSL reads one certificate and ignores what follows it; Go's x509 (Rekor) refuses that.
-  // Past this check the submitted bytes are exactly the certificate, so they are what is stored
-  // and read below: `X509Certificate#raw` would cost a re-encoding and a native buffer per entry.
-  if (!isOneDerElement(der)) return reject("BAD_ENCODING", `${field}: not a DER X.509 certificate`);
+  // OpenSSL reads BER and ignores bytes after the certificate; Go's x509 (Rekor) refuses both.
+  // Past this check the submitted bytes are exactly the certificate, in the one encoding both read
+  // alike, so they are what is stored and what the key is read from below: `X509Certificate#raw`
+  // would cost a re-encoding and a native buffer per entry.
+  if (!isStrictDerCertificate(der)) return reject("BAD_ENCODING", `${field}: not a DER X.509 certificate`);
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(der);
@@ -98,9 +98,12 @@ function fromCertificate(der: Buffer, field: string): VerificationKey {
   };
   const ec = certificateEcKey(der);
   if (ec) {
-    // An EC key is checked from its point (ecdsa.ts, which refuses points off the curve); a
+    // An EC key is used from its point, checked here as OpenSSL would check it on import; a
     // KeyObject for it is made only if something asks, as a native object per entry costs the
     // collector more than the key costs to make.
+    if (!isOnCurve(ec.curve, ec.point)) {
+      return reject("UNSUPPORTED_KEY", `${field}: the certificate's EC point is not on its curve`);
+    }
     let publicKey: KeyObject | undefined;
     return freeze({
       get publicKey() {
@@ -122,22 +125,13 @@ function fromCertificate(der: Buffer, field: string): VerificationKey {
   return freeze({ publicKey, algorithm: algorithmOf(publicKey, spki, field), spki, ...common });
 }
 
-/** Whether `der` is one DER element (definite, shortest-form length) and nothing after it. */
-function isOneDerElement(der: Buffer): boolean {
-  try {
-    return readTlv(der, 0).end === der.length;
-  } catch {
-    return false;
-  }
-}
-
 function algorithmOf(publicKey: KeyObject, spki: Buffer, field: string): KeyAlgorithm {
   const details = publicKey.asymmetricKeyDetails ?? {};
   switch (publicKey.asymmetricKeyType) {
     case "ec": {
       const curve = EC_CURVES[details.namedCurve ?? ""];
       if (!curve) return reject("UNSUPPORTED_KEY", `${field}: EC keys must be on P-256, P-384 or P-521`);
-      if (spki.length !== curve.spkiLength)
+      if (spki.length !== curve.spkiLength || spki[spki.length - curve.pointLength] !== 0x04)
         return reject("UNSUPPORTED_KEY", `${field}: EC points must be uncompressed`);
       return { type: "ec", curve: curve.curve, point: spki.subarray(spki.length - curve.pointLength) };
     }

@@ -1,4 +1,5 @@
 /** A certificate's EC public key, read from its bytes without re-encoding them. */
+import { childrenOf, DerFormatError, readTlv, type Tlv, tags } from "../ct/der.ts";
 import type { EcCurve } from "./ecdsa.ts";
 
 // DER SubjectPublicKeyInfo headers of named-curve EC keys with uncompressed points (RFC 5480 §2).
@@ -17,45 +18,51 @@ export interface EcPublicKey {
 }
 
 /**
- * The certificate's SubjectPublicKeyInfo as it carries it (RFC 5280 §4.1.2.7), when that is an EC
- * key in the one DER form node would export it in: re-exporting and inspecting the key through
- * OpenSSL costs more than the ECDSA check itself. Anything else (RSA parameters may be spelled
- * several ways) gives undefined and goes through node.
+ * Whether `der` is one certificate in strict DER, as Go's x509 (Rekor) reads one: every element,
+ * and every element inside a constructed one, with a low tag number and a definite length in its
+ * shortest form, children filling their parent exactly, and nothing after the certificate. OpenSSL
+ * takes BER and trailing bytes too; this is what makes a walk of the bytes below see the same
+ * fields OpenSSL parsed.
+ */
+export function isStrictDerCertificate(certificate: Buffer): boolean {
+  const walk = (element: Tlv): void => {
+    if (element.tag & 0x20) for (const child of childrenOf(certificate, element)) walk(child);
+  };
+  try {
+    const outer = readTlv(certificate, 0);
+    if (outer.end !== certificate.length) return false;
+    walk(outer);
+    return true;
+  } catch (error) {
+    if (error instanceof DerFormatError) return false;
+    throw error;
+  }
+}
+
+/**
+ * The SubjectPublicKeyInfo of a certificate that isStrictDerCertificate accepted, as it carries it
+ * (RFC 5280 §4.1.2.7), when that is an EC key in the one DER form node would export it in:
+ * re-exporting and inspecting the key through OpenSSL costs more than the ECDSA check itself.
+ * Anything else (RSA parameters may be spelled several ways) gives undefined and goes through node.
  */
 export function certificateEcKey(certificate: Buffer): EcPublicKey | undefined {
-  const tbs = derChildren(certificate, 0)[0];
-  if (!tbs) return undefined;
-  const fields = derChildren(certificate, tbs.start);
+  try {
+    return readEcKey(certificate);
+  } catch (error) {
+    if (error instanceof DerFormatError) return undefined;
+    throw error;
+  }
+}
+
+function readEcKey(certificate: Buffer): EcPublicKey | undefined {
+  const [tbs] = childrenOf(certificate, readTlv(certificate, 0));
+  if (tbs?.tag !== tags.sequence) return undefined;
+  const fields = childrenOf(certificate, tbs);
   // TBSCertificate: [0] version (absent in v1), serial, signature, issuer, validity, subject, SPKI.
   const spki = fields[fields[0]?.tag === 0xa0 ? 6 : 5];
-  if (!spki) return undefined;
+  if (spki?.tag !== tags.sequence) return undefined;
   const bytes = certificate.subarray(spki.start, spki.end);
   const known = EC_SPKI_HEADERS.find(({ header }) => bytes.subarray(0, header.length).equals(header));
   if (!known || bytes[known.header.length] !== 0x04) return undefined;
   return { spki: bytes, curve: known.curve, point: bytes.subarray(known.header.length) };
-}
-
-/** Tag and extent of each element inside the constructed DER element at `offset` (definite lengths). */
-function derChildren(der: Buffer, offset: number): Array<{ tag: number; start: number; end: number }> {
-  const outer = derElement(der, offset);
-  const children = [];
-  for (let at = outer.contentStart; at < outer.end; ) {
-    const child = derElement(der, at);
-    children.push({ tag: child.tag, start: at, end: child.end });
-    at = child.end;
-  }
-  return children;
-}
-
-function derElement(der: Buffer, offset: number): { tag: number; contentStart: number; end: number } {
-  const tag = der[offset] ?? 0;
-  const first = der[offset + 1] ?? 0;
-  let length = first;
-  let contentStart = offset + 2;
-  if (first & 0x80) {
-    length = 0;
-    for (let i = 0; i < (first & 0x7f); i++) length = length * 256 + (der[contentStart + i] ?? 0);
-    contentStart += first & 0x7f;
-  }
-  return { tag, contentStart, end: Math.min(contentStart + length, der.length) };
 }

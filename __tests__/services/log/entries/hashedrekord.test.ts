@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from "node:crypto";
+import { generateKeyPairSync, X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { validateProposedEntry } from "../../../../services/log/entries/index.ts";
 import { createCa, generateKey, issueLeaf, type TestCertificate, toPem } from "../../../support/pki.ts";
@@ -117,20 +117,47 @@ describe("hashedrekord 0.0.1", () => {
     expect(rejectionOf(forged)).toEqual({ status: 400, code: "INVALID_SIGNATURE" });
   });
 
-  it("refuses a certificate with bytes after it or a length not in DER's shortest form, as Go's x509 does", () => {
+  it("refuses a certificate that is not strict DER throughout, as Go's x509 does", () => {
     const artifact = Buffer.from("x");
     const signature = b64(aliceCert.key.sign(artifact));
     const withCertificate = (der: Buffer) =>
       hashedRekord({ value: hexDigestOf(artifact) }, signature, b64(toPem("CERTIFICATE", der)));
-    expect(validateProposedEntry(withCertificate(aliceCert.der)).kind).toBe("hashedrekord");
-    expect(rejectionOf(withCertificate(Buffer.concat([aliceCert.der, Buffer.of(0)])))).toEqual({
-      status: 400,
-      code: "BAD_ENCODING",
-    });
-    // 30 82 LL LL → 30 83 00 LL LL: the same length, one octet longer than it needs.
-    const longForm = Buffer.concat([Buffer.of(0x30, 0x83, 0x00), aliceCert.der.subarray(2)]);
-    expect(aliceCert.der[1]).toBe(0x82);
-    expect(rejectionOf(withCertificate(longForm))).toEqual({ status: 400, code: "BAD_ENCODING" });
+    const der = aliceCert.der;
+    expect(validateProposedEntry(withCertificate(der)).kind).toBe("hashedrekord");
+    // Certificate 30 82 LL LL, TBSCertificate 30 82 LL LL, then version a0 03 02 01 02.
+    expect(der.subarray(0, 13).toString("hex")).toMatch(/^3082....3082....a003020102$/);
+    const refused = {
+      "bytes after the certificate": Buffer.concat([der, Buffer.of(0)]),
+      "an outer length one octet longer than it needs": Buffer.concat([
+        Buffer.of(0x30, 0x83, 0x00),
+        der.subarray(2),
+      ]),
+      // BER that OpenSSL parses, and that a lenient walk of the fields would misread.
+      "an indefinite length inside the TBSCertificate": (() => {
+        const ber = Buffer.concat([
+          der.subarray(0, 8),
+          Buffer.from("a0800201020000", "hex"),
+          der.subarray(13),
+        ]);
+        for (const at of [2, 6]) ber.writeUInt16BE(ber.readUInt16BE(at) + 2, at);
+        return ber;
+      })(),
+    };
+    for (const [what, certificate] of Object.entries(refused)) {
+      expect(() => new X509Certificate(certificate), what).not.toThrow();
+      expect(rejectionOf(withCertificate(certificate)), what).toEqual({ status: 400, code: "BAD_ENCODING" });
+    }
+  });
+
+  it("refuses a certificate whose EC point is off its curve, which OpenSSL parses", async () => {
+    const key = generateKey("ecdsa-p256");
+    const spki = Buffer.from(key.spki);
+    spki[spki.length - 1] = (spki[spki.length - 1] ?? 0) ^ 1;
+    const leaf = await issueLeaf(root, { email: "off@example.com", key: { ...key, spki } });
+    expect(() => new X509Certificate(leaf.der)).not.toThrow();
+    const artifact = Buffer.from("x");
+    const proposed = hashedRekord({ value: hexDigestOf(artifact) }, b64(key.sign(artifact)), b64(leaf.pem));
+    expect(rejectionOf(proposed)).toEqual({ status: 400, code: "UNSUPPORTED_KEY" });
   });
 
   it("does not check the certificate's validity period, as Rekor does not", async () => {
@@ -209,6 +236,17 @@ describe("hashedrekord 0.0.1", () => {
     ],
     ["RSA under 2048 bits", () => pemOf(generateKeyPairSync("rsa", { modulusLength: 1024 }).publicKey)],
     ["EC off the NIST curves", () => pemOf(generateKeyPairSync("ec", { namedCurve: "secp256k1" }).publicKey)],
+    [
+      "an EC point in hybrid form (X9.62 0x06/0x07), which OpenSSL reads and Go does not",
+      () => {
+        const spki = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({
+          type: "spki",
+          format: "der",
+        });
+        spki[spki.length - 65] = 0x06 | ((spki[spki.length - 1] ?? 0) & 1);
+        return toPem("PUBLIC KEY", spki);
+      },
+    ],
   ])("refuses keys of a kind it does not verify: %s", (_, pem) => {
     expect(rejectionOf(fixedWith({ key: b64(pem()) }))).toEqual({ status: 400, code: "UNSUPPORTED_KEY" });
   });

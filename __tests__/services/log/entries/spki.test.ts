@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { certificateEcKey } from "../../../../services/log/entries/spki.ts";
+import { certificateEcKey, isStrictDerCertificate } from "../../../../services/log/entries/spki.ts";
 import { createCa, generateKey, issueLeaf, type TestCertificate } from "../../../support/pki.ts";
 
 let ca: TestCertificate;
@@ -28,5 +28,33 @@ describe("certificateEcKey", () => {
       const leaf = await issueLeaf(ca, { email: "a@example.com", key: generateKey(type) });
       expect(certificateEcKey(leaf.der)).toBeUndefined();
     }
+  });
+});
+
+describe("isStrictDerCertificate", () => {
+  it("accepts certificates as node and pkijs write them", async () => {
+    for (const type of ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "ed25519"] as const) {
+      const leaf = await issueLeaf(ca, { email: "a@example.com", key: generateKey(type) });
+      expect(isStrictDerCertificate(leaf.der)).toBe(true);
+    }
+    expect(isStrictDerCertificate(ca.der)).toBe(true);
+  });
+
+  it("refuses BER anywhere inside, and bytes after", async () => {
+    const { der } = await issueLeaf(ca, { email: "a@example.com" });
+    // Certificate 30 82 LL LL, TBSCertificate 30 82 LL LL, version a0 03 02 01 02, then the serial.
+    const withVersion = (version: string) => {
+      const changed = Buffer.concat([der.subarray(0, 8), Buffer.from(version, "hex"), der.subarray(13)]);
+      const grown = changed.length - der.length;
+      for (const at of [2, 6]) changed.writeUInt16BE(changed.readUInt16BE(at) + grown, at);
+      return changed;
+    };
+    expect(isStrictDerCertificate(withVersion("a003020102"))).toBe(true);
+    expect(isStrictDerCertificate(withVersion("a0800201020000"))).toBe(false); // indefinite length
+    expect(isStrictDerCertificate(withVersion("a08103020102"))).toBe(false); // long form for 3
+    expect(isStrictDerCertificate(withVersion("bf2003020102"))).toBe(false); // high tag number
+    expect(isStrictDerCertificate(withVersion("a00402010200"))).toBe(false); // child short of its parent
+    expect(isStrictDerCertificate(Buffer.concat([der, Buffer.of(0)]))).toBe(false);
+    expect(isStrictDerCertificate(der.subarray(0, der.length - 1))).toBe(false);
   });
 });
