@@ -32,6 +32,24 @@ const explicitVersion = 0xa0;
 const explicitExtensions = 0xa3;
 
 export function parseCertificate(der: Buffer): CertificateParts {
+  const { tbsElement, fields, spki } = tbsFields(der);
+  const extensionsElement = fields.find((field) => field.tag === explicitExtensions);
+  return {
+    der,
+    tbs: bytesOf(der, tbsElement),
+    subjectPublicKeyInfo: bytesOf(der, spki),
+    extensions: extensionsElement ? readExtensions(der, extensionsElement) : [],
+    tbsElement,
+    extensionsElement,
+  };
+}
+
+/** The DER SubjectPublicKeyInfo of a certificate, as it carries it; throws DerFormatError. */
+export function subjectPublicKeyInfoOf(der: Buffer): Buffer {
+  return bytesOf(der, tbsFields(der).spki);
+}
+
+function tbsFields(der: Buffer): { tbsElement: Tlv; fields: Tlv[]; spki: Tlv } {
   const certificate = readTlv(der, 0);
   if (certificate.tag !== tags.sequence || certificate.end !== der.length) {
     throw new DerFormatError("a certificate is one SEQUENCE");
@@ -42,15 +60,7 @@ export function parseCertificate(der: Buffer): CertificateParts {
   // serialNumber, signature, issuer, validity, subject come before subjectPublicKeyInfo.
   const spki = fields[fields[0]?.tag === explicitVersion ? 6 : 5];
   if (spki?.tag !== tags.sequence) throw new DerFormatError("subjectPublicKeyInfo is not a SEQUENCE");
-  const extensionsElement = fields.find((field) => field.tag === explicitExtensions);
-  return {
-    der,
-    tbs: bytesOf(der, tbsElement),
-    subjectPublicKeyInfo: bytesOf(der, spki),
-    extensions: extensionsElement ? readExtensions(der, extensionsElement) : [],
-    tbsElement,
-    extensionsElement,
-  };
+  return { tbsElement, fields, spki };
 }
 
 function readExtensions(der: Buffer, wrapper: Tlv): CertificateExtension[] {

@@ -1,5 +1,6 @@
 /** A certificate's EC public key, read from its bytes without re-encoding them. */
-import { childrenOf, DerFormatError, readTlv, type Tlv, tags } from "../ct/der.ts";
+import { subjectPublicKeyInfoOf } from "../ct/certificate.ts";
+import { childrenOf, DerFormatError, readTlv, type Tlv } from "../ct/der.ts";
 import type { EcCurve } from "./ecdsa.ts";
 
 // DER SubjectPublicKeyInfo headers of named-curve EC keys with uncompressed points (RFC 5480 §2).
@@ -46,23 +47,14 @@ export function isStrictDerCertificate(certificate: Buffer): boolean {
  * Anything else (RSA parameters may be spelled several ways) gives undefined and goes through node.
  */
 export function certificateEcKey(certificate: Buffer): EcPublicKey | undefined {
+  let spki: Buffer;
   try {
-    return readEcKey(certificate);
+    spki = subjectPublicKeyInfoOf(certificate);
   } catch (error) {
     if (error instanceof DerFormatError) return undefined;
     throw error;
   }
-}
-
-function readEcKey(certificate: Buffer): EcPublicKey | undefined {
-  const [tbs] = childrenOf(certificate, readTlv(certificate, 0));
-  if (tbs?.tag !== tags.sequence) return undefined;
-  const fields = childrenOf(certificate, tbs);
-  // TBSCertificate: [0] version (absent in v1), serial, signature, issuer, validity, subject, SPKI.
-  const spki = fields[fields[0]?.tag === 0xa0 ? 6 : 5];
-  if (spki?.tag !== tags.sequence) return undefined;
-  const bytes = certificate.subarray(spki.start, spki.end);
-  const known = EC_SPKI_HEADERS.find(({ header }) => bytes.subarray(0, header.length).equals(header));
-  if (!known || bytes[known.header.length] !== 0x04) return undefined;
-  return { spki: bytes, curve: known.curve, point: bytes.subarray(known.header.length) };
+  const known = EC_SPKI_HEADERS.find(({ header }) => spki.subarray(0, header.length).equals(header));
+  if (!known || spki[known.header.length] !== 0x04) return undefined;
+  return { spki, curve: known.curve, point: spki.subarray(known.header.length) };
 }
