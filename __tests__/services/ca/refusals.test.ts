@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign } from "node:crypto";
-import { createServer } from "node:http";
+import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IssuerConfig } from "../../../services/ca/identity/types.ts";
@@ -276,52 +276,51 @@ describe("outages are the CA's, and say so", () => {
     );
   });
 
-  it("a CT log that does not answer in time: 503 CT_LOG_UNAVAILABLE", async () => {
-    const silent = createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+  /** A CA submitting to a CT log that answers with `handler`, refusing alice's request as `message` says. */
+  async function expectCtOutage(
+    handler: (response: ServerResponse) => void,
+    timeoutMs: number,
+    message: RegExp,
+  ): Promise<void> {
+    const log = createServer((_request, response) => handler(response));
+    await new Promise<void>((resolve) => log.listen(0, "127.0.0.1", resolve));
     try {
-      const { port } = silent.address() as AddressInfo;
-      const slow = await startEmailCa({
+      const { port } = log.address() as AddressInfo;
+      const ca = await startEmailCa({
         SIGNET_CA_CT_URL: `http://127.0.0.1:${port}`,
-        SIGNET_CA_CT_TIMEOUT_MS: "200",
+        SIGNET_CA_CT_TIMEOUT_MS: String(timeoutMs),
       });
       const request = requestFor(await oidc.mint(alice));
       await expectRefusal(
-        () => signingCert(slow, request),
-        { status: 503, code: "CT_LOG_UNAVAILABLE", message: /CT log .* unreachable .*timeout/i },
-        slow,
+        () => signingCert(ca, request),
+        { status: 503, code: "CT_LOG_UNAVAILABLE", message },
+        ca,
       );
     } finally {
-      silent.closeAllConnections();
-      silent.close();
+      log.closeAllConnections();
+      log.close();
     }
+  }
+
+  it("a CT log that does not answer in time: 503 CT_LOG_UNAVAILABLE", async () => {
+    await expectCtOutage(() => {}, 200, /CT log .* unreachable .*timeout/i);
   });
 
   it("a CT log that answers headers, then trickles its body forever: 503 within the timeout", async () => {
     const trickles: NodeJS.Timeout[] = [];
-    const slow = createServer((_request, response) => {
-      response.writeHead(200, { "content-type": "application/json" });
-      response.write("{");
-      trickles.push(setInterval(() => response.write(" "), 50));
-    });
-    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
     try {
-      const { port } = slow.address() as AddressInfo;
-      const ca = await startEmailCa({
-        SIGNET_CA_CT_URL: `http://127.0.0.1:${port}`,
-        SIGNET_CA_CT_TIMEOUT_MS: "300",
-      });
-      const request = requestFor(await oidc.mint(alice));
       // A per-chunk body timeout would wait for ever here: the one deadline must end it.
-      await expectRefusal(
-        () => signingCert(ca, request),
-        { status: 503, code: "CT_LOG_UNAVAILABLE", message: /CT log .* unreachable .*300 ms timeout/i },
-        ca,
+      await expectCtOutage(
+        (response) => {
+          response.writeHead(200, { "content-type": "application/json" });
+          response.write("{");
+          trickles.push(setInterval(() => response.write(" "), 50));
+        },
+        300,
+        /CT log .* unreachable .*300 ms timeout/i,
       );
     } finally {
       for (const trickle of trickles) clearInterval(trickle);
-      slow.closeAllConnections();
-      slow.close();
     }
   });
 
