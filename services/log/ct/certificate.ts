@@ -44,11 +44,6 @@ export function parseCertificate(der: Buffer): CertificateParts {
   };
 }
 
-/** The DER SubjectPublicKeyInfo of a certificate, as it carries it; throws DerFormatError. */
-export function subjectPublicKeyInfoOf(der: Buffer): Buffer {
-  return bytesOf(der, tbsFields(der).spki);
-}
-
 function tbsFields(der: Buffer): { tbsElement: Tlv; fields: Tlv[]; spki: Tlv } {
   const certificate = readTlv(der, 0);
   if (certificate.tag !== tags.sequence || certificate.end !== der.length) {
@@ -63,29 +58,32 @@ function tbsFields(der: Buffer): { tbsElement: Tlv; fields: Tlv[]; spki: Tlv } {
   return { tbsElement, fields, spki };
 }
 
-function readExtensions(der: Buffer, wrapper: Tlv): CertificateExtension[] {
+/**
+ * The Extensions inside a TBSCertificate's `[3]` wrapper (RFC 5280 §4.1), refused as Go's x509
+ * refuses them: a malformed Extension, a BOOLEAN other than 0x00 or 0xff, or one OID twice.
+ */
+export function readExtensions(der: Buffer, wrapper: Tlv): CertificateExtension[] {
   const [list, ...rest] = childrenOf(der, wrapper);
   if (list?.tag !== tags.sequence || rest.length > 0)
     throw new DerFormatError("Extensions is not a SEQUENCE");
+  const seen = new Set<string>();
   return childrenOf(der, list).map((element) => {
     const parts = element.tag === tags.sequence ? childrenOf(der, element) : [];
     const [oid, second, third] = parts;
     const critical = parts.length === 3 ? second : undefined;
     const value = parts.length === 3 ? third : second;
+    const criticalByte =
+      critical && critical.end - critical.contentStart === 1 ? der[critical.contentStart] : undefined;
     const wellFormed =
       oid?.tag === tags.objectIdentifier &&
       value?.tag === tags.octetString &&
-      (critical === undefined || critical.tag === tags.boolean);
+      (critical === undefined ||
+        (critical.tag === tags.boolean && (criticalByte === 0x00 || criticalByte === 0xff)));
     if (!wellFormed) throw new DerFormatError("malformed Extension");
-    return {
-      oid: decodeObjectIdentifier(contentOf(der, oid)),
-      critical:
-        critical !== undefined &&
-        critical.end - critical.contentStart === 1 &&
-        der[critical.contentStart] === 0xff,
-      value: contentOf(der, value),
-      element,
-    };
+    const id = decodeObjectIdentifier(contentOf(der, oid));
+    if (seen.has(id)) throw new DerFormatError(`extension ${id} appears twice`);
+    seen.add(id);
+    return { oid: id, critical: criticalByte === 0xff, value: contentOf(der, value), element };
   });
 }
 

@@ -2,12 +2,14 @@
  * Verification material as Rekor's x509 PKI type reads it (rekor pkg/pki/x509/x509.go): a PEM
  * public key or a PEM certificate, canonicalized by re-encoding what was parsed.
  */
-import { createPublicKey, type KeyObject, X509Certificate } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 import { encodePem } from "../../common/pem.ts";
+import { DerFormatError } from "../ct/der.ts";
+import { type CertificateFields, readCertificateFields } from "./certificate.ts";
 import { type EcCurve, isOnCurve } from "./ecdsa.ts";
 import { decodeBase64, decodePem } from "./encoding.ts";
 import { reject } from "./rejection.ts";
-import { certificateEcKey, isStrictDerCertificate } from "./spki.ts";
+import { ecPublicKey, isStrictDerCertificate } from "./spki.ts";
 import { LIMITS } from "./types.ts";
 
 export type KeyAlgorithm =
@@ -79,24 +81,24 @@ function fromPublicKey(der: Buffer, field: string): VerificationKey {
 }
 
 function fromCertificate(der: Buffer, field: string): VerificationKey {
-  // OpenSSL reads BER and ignores bytes after the certificate; Go's x509 (Rekor) refuses both.
-  // Past this check the submitted bytes are exactly the certificate, in the one encoding both read
-  // alike, so they are what is stored and what the key is read from below: `X509Certificate#raw`
-  // would cost a re-encoding and a native buffer per entry.
-  if (!isStrictDerCertificate(der)) return reject("BAD_ENCODING", `${field}: not a DER X.509 certificate`);
-  let certificate: X509Certificate;
+  // OpenSSL reads BER and ignores bytes after the certificate; Go's x509 (Rekor) refuses both. In
+  // strict DER the submitted bytes are exactly the certificate, so they are what is stored and
+  // what its fields are read from (certificate.ts), without a native X509Certificate per entry.
+  let fields: CertificateFields;
   try {
-    certificate = new X509Certificate(der);
-  } catch {
-    return reject("BAD_ENCODING", `${field}: not a DER X.509 certificate`);
+    if (!isStrictDerCertificate(der)) throw new DerFormatError("not strict DER");
+    fields = readCertificateFields(der);
+  } catch (error) {
+    if (error instanceof DerFormatError)
+      return reject("BAD_ENCODING", `${field}: not a DER X.509 certificate`);
+    throw error;
   }
-  const names = subjectAltNames(certificate.subjectAltName);
   const common = {
     canonicalContent: Buffer.from(encodePem("CERTIFICATE", der)).toString("base64"),
-    emails: names.filter((n) => n.type === "email").map((n) => n.value.toLowerCase()),
-    uris: names.filter((n) => n.type === "URI").map((n) => n.value),
+    emails: fields.emails.map((email) => email.toLowerCase()),
+    uris: fields.uris,
   };
-  const ec = certificateEcKey(der);
+  const ec = ecPublicKey(fields.spki);
   if (ec) {
     // An EC key is used from its point, checked here as OpenSSL would check it on import; a
     // KeyObject for it is made only if something asks, as a native object per entry costs the
@@ -117,7 +119,7 @@ function fromCertificate(der: Buffer, field: string): VerificationKey {
   }
   let publicKey: KeyObject;
   try {
-    publicKey = certificate.publicKey;
+    publicKey = createPublicKey({ key: fields.spki, format: "der", type: "spki" });
   } catch {
     return reject("UNSUPPORTED_KEY", `${field}: the certificate's key type is not supported`);
   }
@@ -146,26 +148,6 @@ function algorithmOf(publicKey: KeyObject, spki: Buffer, field: string): KeyAlgo
     default:
       return reject("UNSUPPORTED_KEY", `${field}: ${publicKey.asymmetricKeyType} keys are not supported`);
   }
-}
-
-interface SubjectAltName {
-  type: string;
-  value: string;
-}
-
-// node's X509Certificate#subjectAltName: "type:value" entries joined by ", ", where a value that
-// would be ambiguous is written as a JSON string literal (node docs, x509.subjectAltName).
-const SAN_ENTRY = /([^:,]+):(?:("(?:[^"\\]|\\.)*")|([^,]*))(?:, |$)/y;
-
-function subjectAltNames(text: string | undefined): SubjectAltName[] {
-  const names: SubjectAltName[] = [];
-  if (!text) return names;
-  SAN_ENTRY.lastIndex = 0;
-  for (let match = SAN_ENTRY.exec(text); match; match = SAN_ENTRY.exec(text)) {
-    const [, type = "", quoted, plain = ""] = match;
-    names.push({ type, value: quoted === undefined ? plain : (JSON.parse(quoted) as string) });
-  }
-  return names;
 }
 
 function freeze(key: VerificationKey): VerificationKey {

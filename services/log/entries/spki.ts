@@ -1,5 +1,4 @@
 /** A certificate's EC public key, read from its bytes without re-encoding them. */
-import { subjectPublicKeyInfoOf } from "../ct/certificate.ts";
 import { childrenOf, DerFormatError, readTlv, type Tlv } from "../ct/der.ts";
 import type { EcCurve } from "./ecdsa.ts";
 
@@ -41,19 +40,12 @@ export function isStrictDerCertificate(certificate: Buffer): boolean {
 }
 
 /**
- * The SubjectPublicKeyInfo of a certificate that isStrictDerCertificate accepted, as it carries it
- * (RFC 5280 §4.1.2.7), when that is an EC key in the one DER form node would export it in:
- * re-exporting and inspecting the key through OpenSSL costs more than the ECDSA check itself.
- * Anything else (RSA parameters may be spelled several ways) gives undefined and goes through node.
+ * A certificate's SubjectPublicKeyInfo (RFC 5280 §4.1.2.7) as an EC key, when it is one in the one
+ * DER form node would export it in: re-exporting and inspecting the key through OpenSSL costs more
+ * than the ECDSA check itself. Anything else (RSA parameters may be spelled several ways) gives
+ * undefined and goes through node.
  */
-export function certificateEcKey(certificate: Buffer): EcPublicKey | undefined {
-  let spki: Buffer;
-  try {
-    spki = subjectPublicKeyInfoOf(certificate);
-  } catch (error) {
-    if (error instanceof DerFormatError) return undefined;
-    throw error;
-  }
+export function ecPublicKey(spki: Buffer): EcPublicKey | undefined {
   const known = EC_SPKI_HEADERS.find(({ header }) => spki.subarray(0, header.length).equals(header));
   if (!known || spki[known.header.length] !== 0x04) return undefined;
   return { spki, curve: known.curve, point: spki.subarray(known.header.length) };

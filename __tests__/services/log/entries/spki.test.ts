@@ -1,6 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
-import { certificateEcKey, isStrictDerCertificate } from "../../../../services/log/entries/spki.ts";
+import { readCertificateFields } from "../../../../services/log/entries/certificate.ts";
+import { ecPublicKey, isStrictDerCertificate } from "../../../../services/log/entries/spki.ts";
 import { createCa, generateKey, issueLeaf, type TestCertificate } from "../../../support/pki.ts";
 
 let ca: TestCertificate;
@@ -8,7 +9,7 @@ beforeAll(async () => {
   ca = await createCa();
 });
 
-describe("certificateEcKey", () => {
+describe("ecPublicKey", () => {
   it.each([
     ["ecdsa-p256", "P-256"],
     ["ecdsa-p384", "P-384"],
@@ -16,7 +17,7 @@ describe("certificateEcKey", () => {
   ] as const)("reads a %s key exactly as node exports it", async (type, curve) => {
     const leaf = await issueLeaf(ca, { email: "a@example.com", key: generateKey(type) });
     const exported = new X509Certificate(leaf.der).publicKey.export({ type: "spki", format: "der" });
-    const key = certificateEcKey(leaf.der);
+    const key = ecPublicKey(readCertificateFields(leaf.der).spki);
     expect(key?.curve).toBe(curve);
     expect(key?.spki.equals(exported)).toBe(true);
     expect(key?.point.equals(exported.subarray(exported.length - key.point.length))).toBe(true);
@@ -26,7 +27,7 @@ describe("certificateEcKey", () => {
   it("leaves RSA and Ed25519 keys to node", async () => {
     for (const type of ["rsa-2048", "ed25519"] as const) {
       const leaf = await issueLeaf(ca, { email: "a@example.com", key: generateKey(type) });
-      expect(certificateEcKey(leaf.der)).toBeUndefined();
+      expect(ecPublicKey(readCertificateFields(leaf.der).spki)).toBeUndefined();
     }
   });
 });
