@@ -1,8 +1,9 @@
 // Log service benchmark (issue 3, "Performance"). Usage:
 //   npm run bench:log -- [--mode append|million|all] [--driver sqlite|postgres]
-//                        [--entries N] [--concurrency C] [--signers K] [--size S] [--proofs P]
-//                        [--profile DIR]  (V8 CPU profile of the service, for `node --cpu-prof`)
-// append:  a fresh log in a child process takes N valid hashedrekord appends from C concurrent
+//                        [--entries N] [--warmup W] [--concurrency C] [--signers K] [--size S]
+//                        [--proofs P] [--profile DIR]  (V8 CPU profile of the service)
+// append:  a fresh log in a child process takes W unmeasured appends (JIT compilation, heap and
+//          page cache growth), then N measured valid hashedrekord appends, both from C concurrent
 //          connections; reports entries/s, append latency, batch sizes and peak RSS.
 // million: a database filled to S entries in-process (storage API, big batches), then the service
 //          is started on it: restart to ready, inclusion proof latency over HTTP, peak RSS.
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     mode: { type: "string", default: "append" },
     driver: { type: "string", default: "sqlite" },
     entries: { type: "string", default: "30000" },
+    warmup: { type: "string", default: "5000" },
     concurrency: { type: "string", default: "128" },
     signers: { type: "string", default: "300" },
     size: { type: "string", default: "1000000" },
@@ -32,9 +34,10 @@ const { values: args } = parseArgs({
   },
 });
 
-const count = (name: keyof typeof args): number => {
+const count = (name: keyof typeof args, least = 1): number => {
   const value = Number(args[name]);
-  if (!Number.isSafeInteger(value) || value < 1) throw new Error(`--${name} must be a positive integer`);
+  if (!Number.isSafeInteger(value) || value < least)
+    throw new Error(`--${name} must be an integer >= ${least}`);
   return value;
 };
 if (args.driver !== "sqlite" && args.driver !== "postgres") throw new Error("--driver is sqlite or postgres");
@@ -65,24 +68,44 @@ async function withStorage<T>(work: (setup: LogSetup) => Promise<T>): Promise<T>
 
 async function appendScenario(setup: LogSetup): Promise<void> {
   const entries = count("entries");
+  const warmup = count("warmup", 0);
   const concurrency = count("concurrency");
-  const bodies = Array.from({ length: entries }, (_, i) => proposal(signers, i));
+  const bodies = Array.from({ length: warmup + entries }, (_, i) => proposal(signers, i));
   const log = await startLogProcess(setup);
   try {
+    // A service runs for days: what it sustains is measured once its hot paths are compiled and
+    // its heaps and caches have grown, as bench:ca measures the CA.
+    if (warmup > 0) {
+      const warm = await runAppendLoad({
+        url: log.url,
+        bodies: bodies.slice(0, warmup),
+        concurrency,
+        sampleEvery: 100,
+      });
+      if (warm.statuses["201"] !== warmup) throw new Error(`warm-up: ${JSON.stringify(warm.statuses)}`);
+    }
+    const batchesBefore = histogramTotals(await log.metrics(), "signet_log_batch_entries");
+    const commitsBefore = histogramTotals(await log.metrics(), "signet_log_batch_commit_seconds");
     const serviceCpu = log.threadCpuSeconds();
     const clientCpu = process.cpuUsage();
-    const result = await runAppendLoad({ url: log.url, bodies, concurrency, sampleEvery: 100 });
+    const result = await runAppendLoad({
+      url: log.url,
+      bodies: bodies.slice(warmup),
+      concurrency,
+      sampleEvery: 100,
+    });
     const client = process.cpuUsage(clientCpu);
     const threads = Object.entries(log.threadCpuSeconds())
       .map(([name, seconds]) => [name, ((seconds - (serviceCpu[name] ?? 0)) * 1e6) / entries] as const)
       .filter(([, micros]) => micros >= 1)
       .sort((a, b) => b[1] - a[1]);
     const service = threads.reduce((sum, [, micros]) => sum + micros, 0);
-    const batches = histogramTotals(await log.metrics(), "signet_log_batch_entries");
-    const commits = histogramTotals(await log.metrics(), "signet_log_batch_commit_seconds");
+    const after = await log.metrics();
+    const batches = difference(histogramTotals(after, "signet_log_batch_entries"), batchesBefore);
+    const commits = difference(histogramTotals(after, "signet_log_batch_commit_seconds"), commitsBefore);
     await checkEntries(log.url, LOG_HOSTNAME, result.samples);
     console.log(
-      `append: ${entries} hashedrekord entries (${signers.certificates.length} certificates, round robin), ${concurrency} connections`,
+      `append: ${entries} hashedrekord entries after ${warmup} unmeasured (${signers.certificates.length} certificates, round robin), ${concurrency} connections`,
     );
     console.log(`  ${result.entriesPerSecond.toFixed(0)} entries/s over ${result.seconds.toFixed(1)} s`);
     console.log(
@@ -100,6 +123,10 @@ async function appendScenario(setup: LogSetup): Promise<void> {
   } finally {
     await log.stop();
   }
+}
+
+function difference(after: { count: number; sum: number }, before: { count: number; sum: number }) {
+  return { count: after.count - before.count, sum: after.sum - before.sum };
 }
 
 const signers = await createSigners(count("signers"));
