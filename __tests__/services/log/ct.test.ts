@@ -342,6 +342,16 @@ describe("chain submission", () => {
     );
   });
 
+  it("refuses a certificate with an extension twice, as Go's x509 does", async () => {
+    // Which poison would be removed to rebuild the TBSCertificate is anyone's guess.
+    const twice = await issue(intermediate, { extensions: [poison(), poison(), digitalSignature()] });
+    expectApiError(
+      () => acceptSubmission([b64(twice), b64(intermediate.der)], roots, true),
+      400,
+      "INVALID_CERTIFICATE",
+    );
+  });
+
   it("refuses precertificates signed by a Precertificate Signing Certificate", async () => {
     const signing = await precertSigningCa(root);
     const precert = await issue(signing, { extensions: [poison()] });

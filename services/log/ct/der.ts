@@ -70,7 +70,11 @@ export function encodeTlv(tag: number, content: Buffer): Buffer {
   return Buffer.concat([Buffer.of(tag, 0x80 | digits.length, ...digits), content]);
 }
 
-/** X.690 §8.19: the dotted form of an OBJECT IDENTIFIER's content octets. */
+/**
+ * X.690 §8.19: the dotted form of an OBJECT IDENTIFIER's content octets. Each component in its
+ * shortest form, as Go's x509 and OpenSSL require: one written with a leading 0x80 would otherwise
+ * read as the same OID as its minimal spelling, which they do not recognize.
+ */
 export function decodeObjectIdentifier(content: Buffer): string {
   if (content.length === 0 || (content[content.length - 1] as number) & 0x80)
     throw new DerFormatError("truncated object identifier");
@@ -79,6 +83,8 @@ export function decodeObjectIdentifier(content: Buffer): string {
   let value = 0;
   for (let i = 0; i < content.length; i++) {
     const byte = content[i] as number;
+    if (byte === 0x80 && value === 0 && (i === 0 || !((content[i - 1] as number) & 0x80)))
+      throw new DerFormatError("object identifier component not in its shortest form");
     value = value * 128 + (byte & 0x7f);
     if (byte & 0x80) continue;
     if (dotted === "") dotted = value < 80 ? `${Math.floor(value / 40)}.${value % 40}` : `2.${value - 80}`;

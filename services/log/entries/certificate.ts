@@ -4,14 +4,34 @@
  * and a node `X509Certificate` for each cost 30–50 µs here, as much as half the ECDSA check, most
  * of it in native allocations for the collector: the log needs only the key and the SANs.
  *
- * The structure is checked as Go's x509.ParseCertificate (Rekor) checks it before it reads a
- * field: the TBSCertificate's fields in order with their types, Names as RDN sequences, times in
- * their DER forms, the inner and outer signature algorithms equal, extensions well formed and none
- * twice (ct/certificate.ts readExtensions), and rfc822Name and URI SANs as IA5 strings. Signatures are not checked, as Rekor does not
- * chain-check entry certificates; the key is what the entry's signature is verified with.
+ * A certificate is taken only if Go's x509.ParseCertificate (Rekor, sigstore-go) and OpenSSL
+ * (node, sigstore-js) would both take it and read the same key and names from it, so that every
+ * stored entry can be checked by clients of either kind:
+ * - the TBSCertificate's fields in order and of their types, nothing after them; a version that
+ *   allows the optional fields present (unique IDs from v2, extensions from v3: Go ignores
+ *   extensions in older versions, OpenSSL reads them);
+ * - a positive serial number and minimal INTEGERs; OIDs in their shortest form;
+ * - Names as RDN sequences of attributes whose values are strings Go can read (Printable, UTF-8,
+ *   BMP, IA5, Numeric, T61), each valid for its type;
+ * - validity times with seconds, in UTC or with an offset, that are real dates;
+ * - equal inner and outer signature algorithms; extensions well formed and none twice
+ *   (ct/certificate.ts readExtensions);
+ * - rfc822Name, dNSName and URI SANs as IA5 strings, IP addresses of 4 or 16 bytes.
+ * Signatures are not checked, as Rekor does not chain-check entry certificates: the key is what the
+ * entry's signature is verified with.
  */
+import { isUtf8 } from "node:buffer";
 import { readExtensions } from "../ct/certificate.ts";
-import { bytesOf, childrenOf, contentOf, DerFormatError, readTlv, type Tlv, tags } from "../ct/der.ts";
+import {
+  bytesOf,
+  childrenOf,
+  contentOf,
+  DerFormatError,
+  decodeObjectIdentifier,
+  readTlv,
+  type Tlv,
+  tags,
+} from "../ct/der.ts";
 
 export interface CertificateFields {
   /** DER SubjectPublicKeyInfo, as the certificate carries it. */
@@ -33,9 +53,12 @@ const der = {
   subjectUniqueId: 0x82,
   explicitExtensions: 0xa3,
   rfc822Name: 0x81,
+  dnsName: 0x82,
   uniformResourceIdentifier: 0x86,
+  ipAddress: 0x87,
 } as const;
 
+const versions = { v1: 0, v2: 1, v3: 2 } as const;
 const subjectAltNameOid = "2.5.29.17";
 
 /** Reads a certificate isStrictDerCertificate accepted; throws DerFormatError when it is not one. */
@@ -54,14 +77,16 @@ export function readCertificateFields(certificate: Buffer): CertificateFields {
   let at = 0;
   const next = () => fields[at++];
   let field = next();
+  let version: number = versions.v1;
   if (field?.tag === der.explicitVersion) {
-    const [version, ...rest] = childrenOf(certificate, field);
-    const value = version && version.tag === der.integer && version.end - version.contentStart === 1;
-    if (!value || rest.length > 0 || (certificate[version.contentStart] as number) > 2)
+    const [value, ...rest] = childrenOf(certificate, field);
+    const single = value && value.tag === der.integer && value.end - value.contentStart === 1;
+    version = single ? (certificate[value.contentStart] as number) : -1;
+    if (rest.length > 0 || version < versions.v1 || version > versions.v3)
       throw new DerFormatError("version is not v1, v2 or v3");
     field = next();
   }
-  integer(certificate, field, "serialNumber");
+  serialNumber(certificate, field);
   const innerAlgorithm = algorithmIdentifier(certificate, next(), "signature");
   if (!bytesOf(certificate, innerAlgorithm).equals(bytesOf(certificate, signatureAlgorithm)))
     throw new DerFormatError("the TBSCertificate's signature algorithm differs from the Certificate's");
@@ -76,10 +101,14 @@ export function readCertificateFields(certificate: Buffer): CertificateFields {
 
   // issuerUniqueID [1] and subjectUniqueID [2] IMPLICIT BIT STRING, then extensions [3], in order.
   field = next();
-  if (field?.tag === der.issuerUniqueId) field = next();
-  if (field?.tag === der.subjectUniqueId) field = next();
+  for (const uniqueId of [der.issuerUniqueId, der.subjectUniqueId]) {
+    if (field?.tag !== uniqueId) continue;
+    if (version < versions.v2) throw new DerFormatError("unique identifiers need a v2 or v3 certificate");
+    field = next();
+  }
   const names = { emails: [] as string[], uris: [] as string[] };
   if (field?.tag === der.explicitExtensions) {
+    if (version < versions.v3) throw new DerFormatError("extensions need a v3 certificate");
     const alternativeNames = readExtensions(certificate, field).find((e) => e.oid === subjectAltNameOid);
     if (alternativeNames) subjectAltNames(alternativeNames.value, names);
     field = next();
@@ -93,22 +122,21 @@ function expect(element: Tlv | undefined, tag: number, what: string): Tlv {
   return element;
 }
 
-function integer(certificate: Buffer, element: Tlv | undefined, what: string): void {
-  const { contentStart, end } = expect(element, der.integer, what);
-  const first = certificate[contentStart];
-  const second = certificate[contentStart + 1] ?? 0;
-  // X.690 §8.3.2: no leading 0x00 or 0xff that the next byte's top bit makes redundant.
-  if (
-    first === undefined ||
-    (end - contentStart > 1 && ((first === 0 && second < 0x80) || (first === 0xff && second >= 0x80)))
-  )
-    throw new DerFormatError(`${what} is not a minimal INTEGER`);
+/** A minimal, positive INTEGER (X.690 §8.3.2; RFC 5280 §4.1.2.2, which Go enforces since 1.23). */
+function serialNumber(certificate: Buffer, element: Tlv | undefined): void {
+  const { contentStart, end } = expect(element, der.integer, "serialNumber");
+  const first = certificate[contentStart] as number;
+  const second = certificate[contentStart + 1] as number;
+  if (end === contentStart) throw new DerFormatError("serialNumber is empty");
+  if (end - contentStart > 1 && first === 0 && second < 0x80)
+    throw new DerFormatError("serialNumber is not a minimal INTEGER");
+  if (first & 0x80) throw new DerFormatError("serialNumber is negative");
 }
 
 function bitString(certificate: Buffer, element: Tlv | undefined, what: string): void {
   const { contentStart, end } = expect(element, der.bitString, what);
-  const unused = certificate[contentStart];
-  if (unused === undefined || unused > 7 || (unused > 0 && end - contentStart === 1))
+  const unused = certificate[contentStart] as number;
+  if (end === contentStart || unused > 7 || (unused > 0 && end - contentStart === 1))
     throw new DerFormatError(`${what} is not a BIT STRING`);
 }
 
@@ -116,51 +144,105 @@ function bitString(certificate: Buffer, element: Tlv | undefined, what: string):
 function algorithmIdentifier(certificate: Buffer, element: Tlv | undefined, what: string): Tlv {
   const sequence = expect(element, tags.sequence, what);
   const [algorithm, ...parameters] = childrenOf(certificate, sequence);
-  expect(algorithm, tags.objectIdentifier, `${what}.algorithm`);
+  decodeObjectIdentifier(
+    contentOf(certificate, expect(algorithm, tags.objectIdentifier, `${what}.algorithm`)),
+  );
   if (parameters.length > 1) throw new DerFormatError(`${what} has more than one parameter`);
   return sequence;
 }
 
+// Go's isPrintable: PrintableString's alphabet, plus '*' and '&', which real CAs write.
+const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?*&]*$/;
+
+const isIa5 = (value: Buffer): boolean => value.every((byte) => byte < 0x80);
+
+/** Go's parseASN1String: the string types a Name's attribute values may have, each checked. */
+const STRING_CHECKS: Readonly<Record<number, (value: Buffer) => boolean>> = {
+  12: (value) => isUtf8(value), // UTF8String
+  18: (value) => value.every((byte) => (byte >= 0x30 && byte <= 0x39) || byte === 0x20), // NumericString
+  19: (value) => PRINTABLE.test(value.toString("latin1")), // PrintableString
+  20: () => true, // T61String, read as Latin-1
+  22: isIa5, // IA5String
+  30: (value) => value.length % 2 === 0, // BMPString
+};
+
 /** Name ::= SEQUENCE OF SET OF SEQUENCE { type OBJECT IDENTIFIER, value ANY } (RFC 5280 §4.1.2.4) */
 function name(certificate: Buffer, element: Tlv | undefined, what: string): void {
   for (const rdn of childrenOf(certificate, expect(element, tags.sequence, what))) {
-    const attributes = childrenOf(certificate, expect(rdn, der.set, `${what} RDN`));
-    for (const attribute of attributes) {
+    for (const attribute of childrenOf(certificate, expect(rdn, der.set, `${what} RDN`))) {
       const parts = childrenOf(certificate, expect(attribute, tags.sequence, `${what} attribute`));
-      if (parts.length !== 2 || parts[0]?.tag !== tags.objectIdentifier)
+      const [type, value] = parts;
+      if (parts.length !== 2 || !type || !value)
         throw new DerFormatError(`${what} attribute is not a type and a value`);
+      decodeObjectIdentifier(
+        contentOf(certificate, expect(type, tags.objectIdentifier, `${what} attribute type`)),
+      );
+      if (!STRING_CHECKS[value.tag]?.(contentOf(certificate, value)))
+        throw new DerFormatError(`${what} attribute value is not a valid string`);
     }
   }
 }
 
-// X.690 §11.7–11.8: UTCTime YYMMDDHHMMSSZ, GeneralizedTime YYYYMMDDHHMMSSZ, seconds present.
+// UTCTime YYMMDDHHMMSS and GeneralizedTime YYYYMMDDHHMMSS, then Z or a non-zero ±HHMM offset: what
+// Go's cryptobyte reads back unchanged and OpenSSL takes (X.690 §11.7–11.8 would allow only Z).
 const TIME_FORMS: Readonly<Record<number, RegExp>> = {
-  [der.utcTime]: /^\d{12}Z$/,
-  [der.generalizedTime]: /^\d{14}Z$/,
+  [der.utcTime]: /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(Z|[+-](\d{2})(\d{2}))$/,
+  [der.generalizedTime]: /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(Z|[+-](\d{2})(\d{2}))$/,
 };
 
 function validity(certificate: Buffer, element: Tlv | undefined): void {
   const times = childrenOf(certificate, expect(element, tags.sequence, "validity"));
   if (times.length !== 2) throw new DerFormatError("validity has two times");
   for (const time of times) {
-    const form = TIME_FORMS[time.tag];
-    if (!form?.test(certificate.toString("latin1", time.contentStart, time.end)))
-      throw new DerFormatError("validity time is not a DER UTCTime or GeneralizedTime");
+    const match = TIME_FORMS[time.tag]?.exec(certificate.toString("latin1", time.contentStart, time.end));
+    if (!match || !isRealTime(match, time.tag === der.utcTime))
+      throw new DerFormatError("validity time is not a valid UTCTime or GeneralizedTime");
   }
 }
 
-/** GeneralNames in the extension's OCTET STRING (RFC 5280 §4.2.1.6); other name forms are skipped. */
+function isRealTime(match: RegExpExecArray, twoDigitYear: boolean): boolean {
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
+  const [zone, offsetHours, offsetMinutes] = match.slice(7);
+  // RFC 5280 §4.1.2.5.1: a two-digit year below 50 is 20YY.
+  const fullYear = twoDigitYear ? (year as number) + ((year as number) < 50 ? 2000 : 1900) : (year as number);
+  const date = new Date(0);
+  date.setUTCFullYear(fullYear, (month as number) - 1, day);
+  const offset =
+    zone === "Z" || (Number(offsetHours) < 24 && Number(offsetMinutes) < 60 && zone?.slice(1) !== "0000");
+  return (
+    date.getUTCMonth() === (month as number) - 1 &&
+    date.getUTCDate() === day &&
+    (hour as number) < 24 &&
+    (minute as number) < 60 &&
+    (second as number) < 60 &&
+    offset
+  );
+}
+
+/**
+ * GeneralNames at the start of the extension's OCTET STRING (RFC 5280 §4.2.1.6). Go and OpenSSL
+ * both ignore bytes after it; name forms other than these are skipped, as both skip them.
+ */
 function subjectAltNames(content: Buffer, names: { emails: string[]; uris: string[] }): void {
   const list = expect(readTlv(content, 0), tags.sequence, "subjectAltName");
-  if (list.end !== content.length) throw new DerFormatError("bytes after subjectAltName");
   const generalNames = childrenOf(content, list);
   if (generalNames.length === 0) throw new DerFormatError("subjectAltName is empty");
   for (const generalName of generalNames) {
-    if (generalName.tag !== der.rfc822Name && generalName.tag !== der.uniformResourceIdentifier) continue;
     const bytes = contentOf(content, generalName);
-    if (bytes.some((byte) => byte > 0x7f)) throw new DerFormatError("a SAN is not an IA5String");
-    const text = bytes.toString("latin1");
-    if (generalName.tag === der.rfc822Name) names.emails.push(text);
-    else names.uris.push(text);
+    switch (generalName.tag) {
+      case der.ipAddress:
+        if (bytes.length !== 4 && bytes.length !== 16)
+          throw new DerFormatError("a SAN IP address is not 4 or 16 bytes");
+        break;
+      case der.rfc822Name:
+      case der.dnsName:
+      case der.uniformResourceIdentifier: {
+        if (!isIa5(bytes)) throw new DerFormatError("a SAN is not an IA5String");
+        const text = bytes.toString("latin1");
+        if (generalName.tag === der.rfc822Name) names.emails.push(text);
+        if (generalName.tag === der.uniformResourceIdentifier) names.uris.push(text);
+        break;
+      }
+    }
   }
 }

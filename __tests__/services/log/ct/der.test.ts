@@ -38,4 +38,16 @@ describe("decodeObjectIdentifier", () => {
     expect(() => decodeObjectIdentifier(Buffer.alloc(0))).toThrow(DerFormatError);
     expect(() => decodeObjectIdentifier(Buffer.of(0x2b, 0x86))).toThrow(DerFormatError);
   });
+
+  it("refuses a component written with a redundant leading byte, first or later", () => {
+    expect(decodeObjectIdentifier(Buffer.from("551d11", "hex"))).toBe("2.5.29.17");
+    expect(() => decodeObjectIdentifier(Buffer.from("551d8011", "hex"))).toThrow(DerFormatError);
+    expect(() => decodeObjectIdentifier(Buffer.from("80551d11", "hex"))).toThrow(DerFormatError);
+    expect(() => decodeObjectIdentifier(Buffer.from("55801d11", "hex"))).toThrow(DerFormatError);
+    // 0x80 inside a component, after a byte with its continuation bit, is an ordinary digit.
+    expect(decodeObjectIdentifier(Buffer.from("2b06010401d679020403", "hex"))).toBe(
+      "1.3.6.1.4.1.11129.2.4.3",
+    );
+    expect(decodeObjectIdentifier(Buffer.from("2a8100", "hex"))).toBe("1.2.128");
+  });
 });

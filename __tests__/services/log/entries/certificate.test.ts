@@ -86,30 +86,164 @@ describe("readCertificateFields", () => {
     });
   });
 
-  it("reads a certificate without the optional parts: v1, no extensions", () => {
-    const v1 = edited(leaf.der, (_, tbs) => {
-      tbs.splice(0, 1); // version
-      tbs.splice(
-        tbs.findIndex((field) => field.tag === 0xa3),
-        1,
-      );
-    });
-    expect(readCertificateFields(v1)).toMatchObject({ emails: [], uris: [] });
-    expect(() => new X509Certificate(v1)).not.toThrow();
+  // Each is taken by Go's x509 and by OpenSSL alike, and both read these names from it.
+  it.each<[string, (certificate: Element[], tbs: Element[]) => void]>([
+    [
+      "a v1 certificate, which has no extensions",
+      (_, tbs) => {
+        tbs.splice(0, 1); // version
+        tbs.splice(
+          tbs.findIndex((field) => field.tag === 0xa3),
+          1,
+        );
+      },
+    ],
+    [
+      "validity times with offsets",
+      (_, tbs) => {
+        at(tbs[4], 0).content = Buffer.from("260101000000+0100");
+        at(tbs[4], 1).content = Buffer.from("491231235959-0930");
+      },
+    ],
+    [
+      "GeneralizedTime validity",
+      (_, tbs) => {
+        Object.assign(at(tbs[4], 0), { tag: 0x18, content: Buffer.from("20000229120000Z") });
+        Object.assign(at(tbs[4], 1), { tag: 0x18, content: Buffer.from("20500101000000Z") });
+      },
+    ],
+    [
+      "a UTCTime of 29 February 2000 (year 00)",
+      (_, tbs) => (at(tbs[4], 0).content = Buffer.from("000229000000Z")),
+    ],
+    [
+      "issuer names in each string type Go reads",
+      (_, tbs) => {
+        const attribute = (tag: number, value: Buffer): Element => ({
+          tag: 0x31,
+          children: [
+            {
+              tag: 0x30,
+              children: [
+                { tag: 0x06, content: Buffer.from("550403", "hex") },
+                { tag, content: value },
+              ],
+            },
+          ],
+        });
+        at(tbs[3]).children?.push(
+          attribute(0x13, Buffer.from("Signet *&'()+,-./:=? 0")),
+          attribute(0x12, Buffer.from("0123 456")),
+          attribute(0x14, Buffer.from([0x53, 0xe9])),
+          attribute(0x16, Buffer.from("ia5@example.com")),
+          attribute(0x1e, Buffer.from("0053006900670000", "hex")),
+        );
+      },
+    ],
+    [
+      "bytes after the GeneralNames in the SAN extension",
+      (_, tbs) => {
+        const value = at(extensionOf(tbs, SAN_OID).extension, 2);
+        value.content = Buffer.concat([value.content ?? Buffer.alloc(0), Buffer.of(0x05, 0x00)]);
+      },
+    ],
+    [
+      "SANs of other forms beside the email and URI",
+      (_, tbs) => {
+        const value = at(extensionOf(tbs, SAN_OID).extension, 2);
+        const names = decode(value.content ?? Buffer.alloc(0));
+        names.children?.push(
+          { tag: 0x82, content: Buffer.from("example.com") },
+          { tag: 0x87, content: Buffer.of(127, 0, 0, 1) },
+          {
+            tag: 0xa0,
+            children: [
+              { tag: 0x06, content: Buffer.from("2b0601040183bf300107", "hex") },
+              { tag: 0xa0, children: [{ tag: 0x0c, content: Buffer.from("alice") }] },
+            ],
+          },
+        );
+        value.content = encode(names);
+      },
+    ],
+  ])("takes %s, reading what node reads", (_, edit) => {
+    const der = edited(leaf.der, edit);
+    const node = new X509Certificate(der);
+    const fields = readCertificateFields(der);
+    expect(fields.spki.equals(node.publicKey.export({ type: "spki", format: "der" }))).toBe(true);
+    const named = [...fields.emails.map((e) => `email:${e}`), ...fields.uris.map((u) => `URI:${u}`)];
+    const nodeNames = (node.subjectAltName ?? "").split(", ").filter((n) => /^(email|URI):/.test(n));
+    expect(named).toEqual(nodeNames);
   });
 
-  // Each is a well-formed DER tree that Go's x509.ParseCertificate refuses.
+  // Each is a well-formed DER tree that Go's x509, OpenSSL or both refuse. The log refused those
+  // that only OpenSSL refuses before it read certificates itself, and still does.
   it.each<[string, (certificate: Element[], tbs: Element[]) => void]>([
     ["version 4", (_, tbs) => (at(tbs[0], 0).content = Buffer.of(3))],
+    [
+      "extensions in a v2 certificate (Go would not read them, OpenSSL would)",
+      (_, tbs) => (at(tbs[0], 0).content = Buffer.of(1)),
+    ],
+    ["extensions in a v1 certificate", (_, tbs) => tbs.splice(0, 1)],
+    [
+      "a unique identifier in a v1 certificate",
+      (_, tbs) => {
+        tbs.splice(0, 1);
+        tbs.splice(
+          tbs.findIndex((field) => field.tag === 0xa3),
+          1,
+          { tag: 0x81, content: Buffer.of(0, 1) },
+        );
+      },
+    ],
+    ["an empty serial number", (_, tbs) => (at(tbs[1]).content = Buffer.alloc(0))],
+    ["a negative serial number", (_, tbs) => (at(tbs[1]).content = Buffer.of(0x80, 1))],
     ["a serial number with a redundant leading zero", (_, tbs) => (at(tbs[1]).content = Buffer.of(0, 1))],
     ["a serial number that is not an INTEGER", (_, tbs) => (at(tbs[1]).tag = 0x04)],
     [
       "inner and outer signature algorithms that differ",
       (_, tbs) => (at(tbs[2], 0).content = Buffer.from("2a8648ce3d040303", "hex")),
     ],
+    [
+      "an empty signature algorithm OID",
+      (certificate, tbs) => {
+        at(tbs[2], 0).content = Buffer.alloc(0);
+        at(certificate[1], 0).content = Buffer.alloc(0);
+      },
+    ],
     ["an issuer RDN that is not a SET", (_, tbs) => (at(tbs[3], 0).tag = 0x30)],
     ["an issuer attribute without a value", (_, tbs) => at(tbs[3], 0, 0).children?.splice(1, 1)],
+    [
+      "an issuer attribute type written with a redundant byte",
+      (_, tbs) => (at(tbs[3], 0, 0, 0).content = Buffer.from("55800403", "hex")),
+    ],
+    [
+      "an issuer value that is not UTF-8",
+      (_, tbs) => (at(tbs[3], 0, 0, 1).content = Buffer.from("fffe", "hex")),
+    ],
+    [
+      "an issuer PrintableString with @",
+      (_, tbs) => Object.assign(at(tbs[3], 0, 0, 1), { tag: 0x13, content: Buffer.from("a@b") }),
+    ],
+    [
+      "an issuer BMPString of odd length",
+      (_, tbs) => Object.assign(at(tbs[3], 0, 0, 1), { tag: 0x1e, content: Buffer.of(0, 0x41, 0) }),
+    ],
+    [
+      "an issuer value that is not a string",
+      (_, tbs) => Object.assign(at(tbs[3], 0, 0, 1), { tag: 0x02, content: Buffer.of(1) }),
+    ],
     ["a validity time without seconds", (_, tbs) => (at(tbs[4], 0).content = Buffer.from("2612080530Z"))],
+    ["a validity time in month 13", (_, tbs) => (at(tbs[4], 0).content = Buffer.from("261308053000Z"))],
+    ["a validity time on 30 February", (_, tbs) => (at(tbs[4], 0).content = Buffer.from("260230053000Z"))],
+    [
+      "a validity time with a +0000 offset",
+      (_, tbs) => (at(tbs[4], 0).content = Buffer.from("261208053000+0000")),
+    ],
+    [
+      "a validity time with fractional seconds",
+      (_, tbs) => Object.assign(at(tbs[4], 0), { tag: 0x18, content: Buffer.from("20261208053000.5Z") }),
+    ],
     ["one validity time", (_, tbs) => at(tbs[4]).children?.splice(1, 1)],
     ["a key that is not a BIT STRING", (_, tbs) => (at(tbs[6], 1).tag = 0x04)],
     ["a field after the extensions", (_, tbs) => tbs.push({ tag: 0x02, content: Buffer.of(1) })],
@@ -120,6 +254,12 @@ describe("readCertificateFields", () => {
         const { list, extension } = extensionOf(tbs, SAN_OID);
         list.push(extension);
       },
+    ],
+    // A decoder that let the redundant byte through would read 2.5.29.17 and index the email; Go
+    // and OpenSSL see no SAN extension at all.
+    [
+      "the SAN extension's OID written with a redundant byte",
+      (_, tbs) => (at(extensionOf(tbs, SAN_OID).extension, 0).content = Buffer.from("551d8011", "hex")),
     ],
     [
       "a critical flag that is neither TRUE nor FALSE",
@@ -133,6 +273,23 @@ describe("readCertificateFields", () => {
       },
     ],
     [
+      "a SAN DNS name that is not an IA5String",
+      (_, tbs) => {
+        const value = at(extensionOf(tbs, SAN_OID).extension, 2);
+        value.content = encode({
+          tag: 0x30,
+          children: [{ tag: 0x82, content: Buffer.from("ä.example", "utf8") }],
+        });
+      },
+    ],
+    [
+      "a SAN IP address of 5 bytes",
+      (_, tbs) => {
+        const value = at(extensionOf(tbs, SAN_OID).extension, 2);
+        value.content = encode({ tag: 0x30, children: [{ tag: 0x87, content: Buffer.alloc(5) }] });
+      },
+    ],
+    [
       "an empty subjectAltName",
       (_, tbs) => {
         const value = at(extensionOf(tbs, SAN_OID).extension, 2);
@@ -140,6 +297,7 @@ describe("readCertificateFields", () => {
       },
     ],
     ["a signature that is not a BIT STRING", (certificate) => (at(certificate[2]).tag = 0x04)],
+    ["an empty signature BIT STRING", (certificate) => (at(certificate[2]).content = Buffer.alloc(0))],
     [
       "a fourth field in the Certificate",
       (certificate) => certificate.push({ tag: 0x05, content: Buffer.alloc(0) }),
