@@ -1,4 +1,5 @@
 import type { KeyObject } from "node:crypto";
+import { EC_SPKI_FORMS, type EcCurve, ecSpkiForm } from "../common/ec-spki.ts";
 import { ApiError } from "../common/errors.ts";
 
 /** The digest a proof of possession is made with; null for pure Ed25519. */
@@ -14,26 +15,11 @@ export interface ClientKey {
 }
 
 // sigstore/sigstore signature.GetDefaultPublicKeyDetails: the curve picks the digest.
-const ecdsaHashes: Readonly<Record<string, ProofHash>> = {
-  prime256v1: "sha256",
-  secp384r1: "sha384",
-  secp521r1: "sha512",
+const ecdsaHashes: Readonly<Record<EcCurve, ProofHash>> = {
+  "P-256": "sha256",
+  "P-384": "sha384",
+  "P-521": "sha512",
 };
-// The whole DER SubjectPublicKeyInfo of an uncompressed point on P-256 or P-384 (RFC 5480 §2),
-// up to the point: the one encoding of such a key. A key read from these bytes exports to them
-// unchanged, so the export and curve look-up, a third of a proof check, can be skipped.
-const canonicalEcdsaPrefixes: ReadonlyArray<{ prefix: Buffer; length: number; hash: ProofHash }> = [
-  {
-    prefix: Buffer.from("3059301306072a8648ce3d020106082a8648ce3d03010703420004", "hex"),
-    length: 91,
-    hash: "sha256",
-  },
-  {
-    prefix: Buffer.from("3076301006072a8648ce3d020106052b8104002203620004", "hex"),
-    length: 120,
-    hash: "sha384",
-  },
-];
 // cryptoutils.ValidatePubKey: these modulus sizes only, each with PKCS#1 v1.5 and SHA-256.
 const rsaModulusLengths = [2048, 3072, 4096];
 
@@ -44,15 +30,15 @@ const rsaModulusLengths = [2048, 3072, 4096];
  * it was read from a DER SubjectPublicKeyInfo.
  */
 export function acceptClientKey(key: KeyObject, der?: Buffer): ClientKey {
-  const canonical =
-    der &&
-    canonicalEcdsaPrefixes.find((known) => der.length === known.length && startsWith(der, known.prefix));
-  if (der && canonical) return { key, spki: der, family: "ecdsa", hash: canonical.hash };
+  // A key read from an EC SubjectPublicKeyInfo in its one DER form exports to those bytes
+  // unchanged, so the export and curve look-up, a third of a proof check, can be skipped.
+  const canonical = der && ecSpkiForm(der);
+  if (der && canonical) return { key, spki: der, family: "ecdsa", hash: ecdsaHashes[canonical.curve] };
   const spki = key.export({ type: "spki", format: "der" });
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === "ec") {
-    const hash = ecdsaHashes[details.namedCurve ?? ""];
-    if (hash) return { key, spki, family: "ecdsa", hash };
+    const form = EC_SPKI_FORMS.find((known) => known.namedCurve === details.namedCurve);
+    if (form) return { key, spki, family: "ecdsa", hash: ecdsaHashes[form.curve] };
     throw unsupported(
       `ECDSA keys on ${details.namedCurve ?? "explicit curve parameters"} are not accepted; use P-256, P-384 or P-521`,
     );
@@ -64,10 +50,6 @@ export function acceptClientKey(key: KeyObject, der?: Buffer): ClientKey {
   }
   if (key.asymmetricKeyType === "ed25519") return { key, spki, family: "ed25519", hash: null };
   throw unsupported(`${key.asymmetricKeyType ?? "unknown"} keys are not accepted; use ECDSA, RSA or Ed25519`);
-}
-
-function startsWith(bytes: Buffer, prefix: Buffer): boolean {
-  return bytes.compare(prefix, 0, prefix.length, 0, prefix.length) === 0;
 }
 
 function unsupported(message: string): ApiError {

@@ -17,9 +17,10 @@
  * itself node's native ECDSA verify.
  */
 import { createECDH, type ECDH, generateKeyPairSync, hash, verify } from "node:crypto";
+import { EC_SPKI_FORMS, type EcCurve } from "../../common/ec-spki.ts";
 import { invert, invertAll, mod } from "./modular.ts";
 
-export type EcCurve = "P-256" | "P-384" | "P-521";
+export type { EcCurve };
 
 interface CurveParameters {
   /** OpenSSL name for createECDH. */
@@ -65,7 +66,7 @@ const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
 
 type Point = { x: bigint; y: bigint } | null; // null: the point at infinity
 
-/** Per curve: the ECDH instance for k·G, the SPKI bytes before the point, e', and b. */
+/** Per curve: the ECDH instance for k·G, the SPKI bytes before X ‖ Y, e', and b. */
 interface CurveTools {
   ecdh: ECDH;
   spkiPrefix: Buffer;
@@ -189,7 +190,6 @@ function verifyShifted(curve: EcCurve, shifted: { x: bigint; y: bigint }, signat
   const c = CURVES[curve];
   const spki = Buffer.concat([
     curveTools(curve).spkiPrefix,
-    Buffer.of(0x04),
     toBuffer(shifted.x, c.size),
     toBuffer(shifted.y, c.size),
   ]);
@@ -211,9 +211,12 @@ function curveTools(curve: EcCurve): CurveTools {
     const point = spki.subarray(spki.length - 2 * c.size);
     const x = toBigInt(point.subarray(0, c.size));
     const y = toBigInt(point.subarray(c.size));
+    const form = EC_SPKI_FORMS.find((known) => known.curve === curve);
+    if (!form?.prefix.equals(spki.subarray(0, form.prefix.length)))
+      throw new Error(`node exports ${curve} keys in a form ec-spki.ts does not know`);
     found = {
       ecdh: createECDH(c.openssl),
-      spkiPrefix: spki.subarray(0, spki.length - (1 + 2 * c.size)),
+      spkiPrefix: form.prefix,
       emptyDigest: digestToInteger(hash(c.hash, EMPTY, "buffer"), c.orderBits),
       b: mod(y * y - x * x * x + 3n * x, c.p),
     };

@@ -3,10 +3,11 @@
  * public key or a PEM certificate, canonicalized by re-encoding what was parsed.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { EC_SPKI_FORMS, type EcCurve, ecPoint, ecSpkiForm } from "../../common/ec-spki.ts";
 import { encodePem } from "../../common/pem.ts";
 import { DerFormatError } from "../ct/der.ts";
 import { type CertificateFields, readCertificateFields } from "./certificate.ts";
-import { type EcCurve, isOnCurve } from "./ecdsa.ts";
+import { isOnCurve } from "./ecdsa.ts";
 import { decodeBase64, decodePem } from "./encoding.ts";
 import { reject } from "./rejection.ts";
 import { ecPublicKey, isStrictDerCertificate } from "./spki.ts";
@@ -29,13 +30,6 @@ export interface VerificationKey {
   /** URI SANs, as written. */
   readonly uris: readonly string[];
 }
-
-// Go's x509.ParsePKIXPublicKey takes only uncompressed points; the SPKI lengths say which we got.
-const EC_CURVES: Readonly<Record<string, { curve: EcCurve; spkiLength: number; pointLength: number }>> = {
-  prime256v1: { curve: "P-256", spkiLength: 91, pointLength: 65 },
-  secp384r1: { curve: "P-384", spkiLength: 120, pointLength: 97 },
-  secp521r1: { curve: "P-521", spkiLength: 158, pointLength: 133 },
-};
 
 // Fulcio issues RSA keys of 2048 to 4096 bits; larger ones only cost verification time.
 const RSA_MODULUS_BITS = { min: 2048, max: 4096 };
@@ -131,11 +125,12 @@ function algorithmOf(publicKey: KeyObject, spki: Buffer, field: string): KeyAlgo
   const details = publicKey.asymmetricKeyDetails ?? {};
   switch (publicKey.asymmetricKeyType) {
     case "ec": {
-      const curve = EC_CURVES[details.namedCurve ?? ""];
-      if (!curve) return reject("UNSUPPORTED_KEY", `${field}: EC keys must be on P-256, P-384 or P-521`);
-      if (spki.length !== curve.spkiLength || spki[spki.length - curve.pointLength] !== 0x04)
+      const form = EC_SPKI_FORMS.find((known) => known.namedCurve === details.namedCurve);
+      if (!form) return reject("UNSUPPORTED_KEY", `${field}: EC keys must be on P-256, P-384 or P-521`);
+      // Go's x509.ParsePKIXPublicKey takes only uncompressed points.
+      if (ecSpkiForm(spki) !== form)
         return reject("UNSUPPORTED_KEY", `${field}: EC points must be uncompressed`);
-      return { type: "ec", curve: curve.curve, point: spki.subarray(spki.length - curve.pointLength) };
+      return { type: "ec", curve: form.curve, point: ecPoint(spki, form) };
     }
     case "rsa": {
       const bits = details.modulusLength ?? 0;

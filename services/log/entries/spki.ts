@@ -1,13 +1,7 @@
 /** A certificate's EC public key, read from its bytes without re-encoding them. */
-import { childrenOf, DerFormatError, readTlv, type Tlv } from "../ct/der.ts";
-import type { EcCurve } from "./ecdsa.ts";
 
-// DER SubjectPublicKeyInfo headers of named-curve EC keys with uncompressed points (RFC 5480 §2).
-const EC_SPKI_HEADERS: ReadonlyArray<{ curve: EcCurve; header: Buffer }> = [
-  { curve: "P-256", header: Buffer.from("3059301306072a8648ce3d020106082a8648ce3d030107034200", "hex") },
-  { curve: "P-384", header: Buffer.from("3076301006072a8648ce3d020106052b81040022036200", "hex") },
-  { curve: "P-521", header: Buffer.from("30819b301006072a8648ce3d020106052b8104002303818600", "hex") },
-];
+import { type EcCurve, ecPoint, ecSpkiForm } from "../../common/ec-spki.ts";
+import { childrenOf, DerFormatError, readTlv, type Tlv } from "../ct/der.ts";
 
 export interface EcPublicKey {
   /** DER SubjectPublicKeyInfo, exactly as node would export it. */
@@ -46,7 +40,6 @@ export function isStrictDerCertificate(certificate: Buffer): boolean {
  * undefined and goes through node.
  */
 export function ecPublicKey(spki: Buffer): EcPublicKey | undefined {
-  const known = EC_SPKI_HEADERS.find(({ header }) => spki.subarray(0, header.length).equals(header));
-  if (!known || spki[known.header.length] !== 0x04) return undefined;
-  return { spki, curve: known.curve, point: spki.subarray(known.header.length) };
+  const form = ecSpkiForm(spki);
+  return form && { spki, curve: form.curve, point: ecPoint(spki, form) };
 }
