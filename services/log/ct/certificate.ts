@@ -67,7 +67,9 @@ export function readExtensions(der: Buffer, wrapper: Tlv): CertificateExtension[
   if (list?.tag !== tags.sequence || rest.length > 0)
     throw new DerFormatError("Extensions is not a SEQUENCE");
   const seen = new Set<string>();
-  return childrenOf(der, list).map((element) => {
+  const extensions: CertificateExtension[] = [];
+  // A loop, not a closure made per certificate: V8 compiled such a closure afresh many times.
+  for (const element of childrenOf(der, list)) {
     const parts = element.tag === tags.sequence ? childrenOf(der, element) : [];
     const [oid, second, third] = parts;
     const critical = parts.length === 3 ? second : undefined;
@@ -83,8 +85,9 @@ export function readExtensions(der: Buffer, wrapper: Tlv): CertificateExtension[
     const id = decodeObjectIdentifier(contentOf(der, oid));
     if (seen.has(id)) throw new DerFormatError(`extension ${id} appears twice`);
     seen.add(id);
-    return { oid: id, critical: criticalByte === 0xff, value: contentOf(der, value), element };
-  });
+    extensions.push({ oid: id, critical: criticalByte === 0xff, value: contentOf(der, value), element });
+  }
+  return extensions;
 }
 
 export function findExtension(certificate: CertificateParts, oid: string): CertificateExtension | undefined {

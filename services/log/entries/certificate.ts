@@ -73,10 +73,10 @@ export function readCertificateFields(certificate: Buffer): CertificateFields {
   algorithmIdentifier(certificate, signatureAlgorithm, "signatureAlgorithm");
   bitString(certificate, signatureValue, "signatureValue");
 
+  // Read in order, without closures made per certificate (see spki.ts walkStrict).
   const fields = childrenOf(certificate, tbs);
   let at = 0;
-  const next = () => fields[at++];
-  let field = next();
+  let field = fields[at++];
   let version: number = versions.v1;
   if (field?.tag === der.explicitVersion) {
     const [value, ...rest] = childrenOf(certificate, field);
@@ -84,34 +84,34 @@ export function readCertificateFields(certificate: Buffer): CertificateFields {
     version = single ? (certificate[value.contentStart] as number) : -1;
     if (rest.length > 0 || version < versions.v1 || version > versions.v3)
       throw new DerFormatError("version is not v1, v2 or v3");
-    field = next();
+    field = fields[at++];
   }
   serialNumber(certificate, field);
-  const innerAlgorithm = algorithmIdentifier(certificate, next(), "signature");
+  const innerAlgorithm = algorithmIdentifier(certificate, fields[at++], "signature");
   if (!bytesOf(certificate, innerAlgorithm).equals(bytesOf(certificate, signatureAlgorithm)))
     throw new DerFormatError("the TBSCertificate's signature algorithm differs from the Certificate's");
-  name(certificate, next(), "issuer");
-  validity(certificate, next());
-  name(certificate, next(), "subject");
-  const spki = expect(next(), tags.sequence, "subjectPublicKeyInfo");
+  name(certificate, fields[at++], "issuer");
+  validity(certificate, fields[at++]);
+  name(certificate, fields[at++], "subject");
+  const spki = expect(fields[at++], tags.sequence, "subjectPublicKeyInfo");
   const [keyAlgorithm, key, ...extra] = childrenOf(certificate, spki);
   if (extra.length > 0) throw new DerFormatError("subjectPublicKeyInfo has two fields");
   algorithmIdentifier(certificate, keyAlgorithm, "subjectPublicKeyInfo.algorithm");
   bitString(certificate, key, "subjectPublicKey");
 
   // issuerUniqueID [1] and subjectUniqueID [2] IMPLICIT BIT STRING, then extensions [3], in order.
-  field = next();
+  field = fields[at++];
   for (const uniqueId of [der.issuerUniqueId, der.subjectUniqueId]) {
     if (field?.tag !== uniqueId) continue;
     if (version < versions.v2) throw new DerFormatError("unique identifiers need a v2 or v3 certificate");
-    field = next();
+    field = fields[at++];
   }
   const names = { emails: [] as string[], uris: [] as string[] };
   if (field?.tag === der.explicitExtensions) {
     if (version < versions.v3) throw new DerFormatError("extensions need a v3 certificate");
-    const alternativeNames = readExtensions(certificate, field).find((e) => e.oid === subjectAltNameOid);
-    if (alternativeNames) subjectAltNames(alternativeNames.value, names);
-    field = next();
+    for (const extension of readExtensions(certificate, field))
+      if (extension.oid === subjectAltNameOid) subjectAltNames(extension.value, names);
+    field = fields[at++];
   }
   if (field) throw new DerFormatError("unexpected field after the TBSCertificate's extensions");
   return { spki: bytesOf(certificate, spki), ...names };
@@ -154,16 +154,33 @@ function algorithmIdentifier(certificate: Buffer, element: Tlv | undefined, what
 // Go's isPrintable: PrintableString's alphabet, plus '*' and '&', which real CAs write.
 const PRINTABLE = /^[A-Za-z0-9 '()+,\-./:=?*&]*$/;
 
-const isIa5 = (value: Buffer): boolean => value.every((byte) => byte < 0x80);
+function isIa5(value: Buffer): boolean {
+  for (const byte of value) if (byte >= 0x80) return false;
+  return true;
+}
+
+function isNumeric(value: Buffer): boolean {
+  for (const byte of value) if ((byte < 0x30 || byte > 0x39) && byte !== 0x20) return false;
+  return true;
+}
+
+const stringTags = {
+  utf8String: 0x0c,
+  numericString: 0x12,
+  printableString: 0x13,
+  t61String: 0x14,
+  ia5String: 0x16,
+  bmpString: 0x1e,
+} as const;
 
 /** Go's parseASN1String: the string types a Name's attribute values may have, each checked. */
 const STRING_CHECKS: Readonly<Record<number, (value: Buffer) => boolean>> = {
-  12: (value) => isUtf8(value), // UTF8String
-  18: (value) => value.every((byte) => (byte >= 0x30 && byte <= 0x39) || byte === 0x20), // NumericString
-  19: (value) => PRINTABLE.test(value.toString("latin1")), // PrintableString
-  20: () => true, // T61String, read as Latin-1
-  22: isIa5, // IA5String
-  30: (value) => value.length % 2 === 0, // BMPString
+  [stringTags.utf8String]: isUtf8,
+  [stringTags.numericString]: isNumeric,
+  [stringTags.printableString]: (value) => PRINTABLE.test(value.toString("latin1")),
+  [stringTags.t61String]: () => true, // read as Latin-1
+  [stringTags.ia5String]: isIa5,
+  [stringTags.bmpString]: (value) => value.length % 2 === 0,
 };
 
 /** Name ::= SEQUENCE OF SET OF SEQUENCE { type OBJECT IDENTIFIER, value ANY } (RFC 5280 §4.1.2.4) */

@@ -19,18 +19,22 @@ export interface EcPublicKey {
  * fields OpenSSL parsed.
  */
 export function isStrictDerCertificate(certificate: Buffer): boolean {
-  const walk = (element: Tlv): void => {
-    if (element.tag & 0x20) for (const child of childrenOf(certificate, element)) walk(child);
-  };
   try {
     const outer = readTlv(certificate, 0);
     if (outer.end !== certificate.length) return false;
-    walk(outer);
+    walkStrict(certificate, outer);
     return true;
   } catch (error) {
     if (error instanceof DerFormatError) return false;
     throw error;
   }
+}
+
+// A module-level function, not a closure made per call: V8 compiled such a closure afresh many
+// times over a run of appends (perf map of the log, 2026-12-08).
+function walkStrict(certificate: Buffer, element: Tlv): void {
+  if (element.tag & 0x20)
+    for (const child of childrenOf(certificate, element)) walkStrict(certificate, child);
 }
 
 /**
