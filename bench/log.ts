@@ -9,7 +9,7 @@
 //          is started on it: restart to ready, inclusion proof latency over HTTP, peak RSS.
 // Results go into BENCHMARKS.md by hand, with the machine line printed first.
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type PostgresServer, startPostgres } from "../__tests__/support/postgres.ts";
@@ -100,6 +100,7 @@ async function appendScenario(setup: LogSetup): Promise<void> {
       .filter(([, micros]) => micros >= 1)
       .sort((a, b) => b[1] - a[1]);
     const service = threads.reduce((sum, [, micros]) => sum + micros, 0);
+    const clientMicros = (client.user + client.system) / entries;
     const after = await log.metrics();
     const batches = difference(histogramTotals(after, "signet_log_batch_entries"), batchesBefore);
     const commits = difference(histogramTotals(after, "signet_log_batch_commit_seconds"), commitsBefore);
@@ -113,7 +114,8 @@ async function appendScenario(setup: LogSetup): Promise<void> {
     );
     console.log(`  statuses ${JSON.stringify(result.statuses)}`);
     console.log(
-      `  CPU per entry: service ${service.toFixed(0)} µs (${threads.map(([name, micros]) => `${name} ${micros.toFixed(0)}`).join(", ")}), load client ${((client.user + client.system) / entries).toFixed(0)} µs`,
+      `  CPU per entry: service ${service.toFixed(0)} µs (${threads.map(([name, micros]) => `${name} ${micros.toFixed(0)}`).join(", ")}), load client ${clientMicros.toFixed(0)} µs ` +
+        `(${(service + clientMicros).toFixed(0)} µs of ${((cpus().length * 1e6 * result.seconds) / entries).toFixed(0)} µs available on ${cpus().length} cores${args.driver === "postgres" ? "; PostgreSQL's own CPU not counted" : ""})`,
     );
     console.log(
       `  batches: ${batches.count}, mean ${(batches.sum / batches.count).toFixed(1)} entries, mean commit ${((commits.sum / commits.count) * 1000).toFixed(1)} ms`,
