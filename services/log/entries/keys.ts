@@ -10,7 +10,7 @@ import { type CertificateFields, readCertificateFields } from "./certificate.ts"
 import { isOnCurve } from "./ecdsa.ts";
 import { decodeBase64, decodePem } from "./encoding.ts";
 import { reject } from "./rejection.ts";
-import { ecPublicKey, isStrictDerCertificate } from "./spki.ts";
+import { ecPublicKey } from "./spki.ts";
 import { LIMITS } from "./types.ts";
 
 export type KeyAlgorithm =
@@ -75,12 +75,10 @@ function fromPublicKey(der: Buffer, field: string): VerificationKey {
 }
 
 function fromCertificate(der: Buffer, field: string): VerificationKey {
-  // OpenSSL reads BER and ignores bytes after the certificate; Go's x509 (Rekor) refuses both. In
-  // strict DER the submitted bytes are exactly the certificate, so they are what is stored and
-  // what its fields are read from (certificate.ts), without a native X509Certificate per entry.
+  // Strict DER (certificate.ts), so the submitted bytes are exactly the certificate: they are
+  // what is stored and what its fields are read from, without a native X509Certificate per entry.
   let fields: CertificateFields;
   try {
-    if (!isStrictDerCertificate(der)) throw new DerFormatError("not strict DER");
     fields = readCertificateFields(der);
   } catch (error) {
     if (error instanceof DerFormatError)

@@ -1,7 +1,5 @@
 /** A certificate's EC public key, read from its bytes without re-encoding them. */
-
 import { type EcCurve, ecPoint, ecSpkiForm } from "../../common/ec-spki.ts";
-import { childrenOf, DerFormatError, readTlv, type Tlv } from "../ct/der.ts";
 
 export interface EcPublicKey {
   /** DER SubjectPublicKeyInfo, exactly as node would export it. */
@@ -9,32 +7,6 @@ export interface EcPublicKey {
   curve: EcCurve;
   /** Uncompressed point 0x04 ‖ X ‖ Y. */
   point: Buffer;
-}
-
-/**
- * Whether `der` is one certificate in strict DER, as Go's x509 (Rekor) reads one: every element,
- * and every element inside a constructed one, with a low tag number and a definite length in its
- * shortest form, children filling their parent exactly, and nothing after the certificate. OpenSSL
- * takes BER and trailing bytes too; this is what makes a walk of the bytes below see the same
- * fields OpenSSL parsed.
- */
-export function isStrictDerCertificate(certificate: Buffer): boolean {
-  try {
-    const outer = readTlv(certificate, 0);
-    if (outer.end !== certificate.length) return false;
-    walkStrict(certificate, outer);
-    return true;
-  } catch (error) {
-    if (error instanceof DerFormatError) return false;
-    throw error;
-  }
-}
-
-// A module-level function, not a closure made per call: V8 compiled such a closure afresh many
-// times over a run of appends (perf map of the log, 2026-12-08).
-function walkStrict(certificate: Buffer, element: Tlv): void {
-  if (element.tag & 0x20)
-    for (const child of childrenOf(certificate, element)) walkStrict(certificate, child);
 }
 
 /**

@@ -211,6 +211,14 @@ describe("readCertificateFields", () => {
         at(certificate[1], 0).content = Buffer.alloc(0);
       },
     ],
+    // Inside an element the reader does not look into: only the strict walk of every element sees it.
+    [
+      "a long-form length inside the signature algorithm's parameters",
+      (certificate, tbs) => {
+        for (const algorithm of [at(tbs[2]), at(certificate[1])])
+          algorithm.children?.push({ tag: 0x30, content: Buffer.from("02810100", "hex") });
+      },
+    ],
     ["an issuer RDN that is not a SET", (_, tbs) => (at(tbs[3], 0).tag = 0x30)],
     ["an issuer attribute without a value", (_, tbs) => at(tbs[3], 0, 0).children?.splice(1, 1)],
     [

@@ -1,7 +1,8 @@
 import { X509Certificate } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
+import { DerFormatError } from "../../../../services/log/ct/der.ts";
 import { readCertificateFields } from "../../../../services/log/entries/certificate.ts";
-import { ecPublicKey, isStrictDerCertificate } from "../../../../services/log/entries/spki.ts";
+import { ecPublicKey } from "../../../../services/log/entries/spki.ts";
 import { createCa, generateKey, issueLeaf, type TestCertificate } from "../../../support/pki.ts";
 
 let ca: TestCertificate;
@@ -32,13 +33,13 @@ describe("ecPublicKey", () => {
   });
 });
 
-describe("isStrictDerCertificate", () => {
+describe("readCertificateFields, strict DER", () => {
   it("accepts certificates as node and pkijs write them", async () => {
     for (const type of ["ecdsa-p256", "ecdsa-p384", "rsa-2048", "ed25519"] as const) {
       const leaf = await issueLeaf(ca, { email: "a@example.com", key: generateKey(type) });
-      expect(isStrictDerCertificate(leaf.der)).toBe(true);
+      expect(() => readCertificateFields(leaf.der)).not.toThrow();
     }
-    expect(isStrictDerCertificate(ca.der)).toBe(true);
+    expect(() => readCertificateFields(ca.der)).not.toThrow();
   });
 
   it("refuses BER anywhere inside, and bytes after", async () => {
@@ -50,12 +51,12 @@ describe("isStrictDerCertificate", () => {
       for (const at of [2, 6]) changed.writeUInt16BE(changed.readUInt16BE(at) + grown, at);
       return changed;
     };
-    expect(isStrictDerCertificate(withVersion("a003020102"))).toBe(true);
-    expect(isStrictDerCertificate(withVersion("a0800201020000"))).toBe(false); // indefinite length
-    expect(isStrictDerCertificate(withVersion("a08103020102"))).toBe(false); // long form for 3
-    expect(isStrictDerCertificate(withVersion("bf2003020102"))).toBe(false); // high tag number
-    expect(isStrictDerCertificate(withVersion("a00402010200"))).toBe(false); // child short of its parent
-    expect(isStrictDerCertificate(Buffer.concat([der, Buffer.of(0)]))).toBe(false);
-    expect(isStrictDerCertificate(der.subarray(0, der.length - 1))).toBe(false);
+    expect(() => readCertificateFields(withVersion("a003020102"))).not.toThrow();
+    expect(() => readCertificateFields(withVersion("a0800201020000"))).toThrow(DerFormatError); // indefinite length
+    expect(() => readCertificateFields(withVersion("a08103020102"))).toThrow(DerFormatError); // long form for 3
+    expect(() => readCertificateFields(withVersion("bf2003020102"))).toThrow(DerFormatError); // high tag number
+    expect(() => readCertificateFields(withVersion("a00402010200"))).toThrow(DerFormatError); // child short of its parent
+    expect(() => readCertificateFields(Buffer.concat([der, Buffer.of(0)]))).toThrow(DerFormatError);
+    expect(() => readCertificateFields(der.subarray(0, der.length - 1))).toThrow(DerFormatError);
   });
 });
