@@ -83,7 +83,8 @@ export function decodeObjectIdentifier(content: Buffer): string {
   let value = 0;
   for (let i = 0; i < content.length; i++) {
     const byte = content[i] as number;
-    if (byte === 0x80 && value === 0 && (i === 0 || !((content[i - 1] as number) & 0x80)))
+    const startsComponent = i === 0 || !((content[i - 1] as number) & 0x80);
+    if (byte === 0x80 && startsComponent)
       throw new DerFormatError("object identifier component not in its shortest form");
     value = value * 128 + (byte & 0x7f);
     if (byte & 0x80) continue;
