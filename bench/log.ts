@@ -84,8 +84,9 @@ async function appendScenario(setup: LogSetup): Promise<void> {
       });
       if (warm.statuses["201"] !== warmup) throw new Error(`warm-up: ${JSON.stringify(warm.statuses)}`);
     }
-    const batchesBefore = histogramTotals(await log.metrics(), "signet_log_batch_entries");
-    const commitsBefore = histogramTotals(await log.metrics(), "signet_log_batch_commit_seconds");
+    const before = await log.metrics();
+    const batchesBefore = histogramTotals(before, "signet_log_batch_entries");
+    const commitsBefore = histogramTotals(before, "signet_log_batch_commit_seconds");
     const serviceCpu = log.threadCpuSeconds();
     const clientCpu = process.cpuUsage();
     const result = await runAppendLoad({
