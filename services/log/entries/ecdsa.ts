@@ -64,7 +64,8 @@ const CURVES: Readonly<Record<EcCurve, CurveParameters>> = {
   },
 };
 
-type Point = { x: bigint; y: bigint } | null; // null: the point at infinity
+type Affine = { x: bigint; y: bigint };
+type Point = Affine | null; // null: the point at infinity
 
 /** Per curve: the ECDH instance for k·G, the SPKI bytes before X ‖ Y, e', and b. */
 interface CurveTools {
@@ -93,8 +94,7 @@ export interface EcdsaCheck {
 export function isOnCurve(curve: EcCurve, point: Buffer): boolean {
   const { size, p } = CURVES[curve];
   if (point.length !== 1 + 2 * size || point[0] !== 0x04) return false;
-  const q = { x: toBigInt(point.subarray(1, 1 + size)), y: toBigInt(point.subarray(1 + size)) };
-  return onCurve(q, p, curveTools(curve).b);
+  return onCurve(pointOf(point, size), p, curveTools(curve).b);
 }
 
 export function verifyEcdsaDigest(curve: EcCurve, point: Buffer, digest: Buffer, signature: Buffer): boolean {
@@ -136,18 +136,15 @@ function verifyOnCurve(curve: EcCurve, checks: readonly EcdsaCheck[]): boolean[]
   );
   const sums: Array<{
     at: number;
-    tG: { x: bigint; y: bigint };
-    q: { x: bigint; y: bigint };
+    tG: Affine;
+    q: Affine;
     denominator: bigint;
   }> = [];
   signed.forEach(({ at, r, s }, k) => {
     const check = checks[at] as EcdsaCheck;
     const e = digestToInteger(check.digest, c.orderBits);
     const t = mod((e - emptyDigest) * (rInverses[k] as bigint), c.n);
-    const q = {
-      x: toBigInt(check.point.subarray(1, 1 + c.size)),
-      y: toBigInt(check.point.subarray(1 + c.size)),
-    };
+    const q = pointOf(check.point, c.size);
     // The identity below holds for points of the curve only. OpenSSL refuses other points when
     // the key is parsed, and this keeps the function sound on its own: with Q off the curve and
     // x(Q) = x(t·G), add() would double t·G, whose key the signer knows.
@@ -186,7 +183,7 @@ function verifyOnCurve(curve: EcCurve, checks: readonly EcdsaCheck[]): boolean[]
  * in as DER rather than a KeyObject: a KeyObject per entry is a native object for the garbage
  * collector to finalize.
  */
-function verifyShifted(curve: EcCurve, shifted: { x: bigint; y: bigint }, signature: Buffer): boolean {
+function verifyShifted(curve: EcCurve, shifted: Affine, signature: Buffer): boolean {
   const c = CURVES[curve];
   const spki = Buffer.concat([
     curveTools(curve).spkiPrefix,
@@ -208,9 +205,7 @@ function curveTools(curve: EcCurve): CurveTools {
       type: "spki",
       format: "der",
     });
-    const point = spki.subarray(spki.length - 2 * c.size);
-    const x = toBigInt(point.subarray(0, c.size));
-    const y = toBigInt(point.subarray(c.size));
+    const { x, y } = pointOf(spki.subarray(spki.length - (1 + 2 * c.size)), c.size);
     const form = EC_SPKI_FORMS.find((known) => known.curve === curve);
     if (!form?.prefix.equals(spki.subarray(0, form.prefix.length)))
       throw new Error(`node exports ${curve} keys in a form ec-spki.ts does not know`);
@@ -229,7 +224,7 @@ function curveTools(curve: EcCurve): CurveTools {
  * k·G (k in 1..n-1), through ECDH key derivation: the public key of private key k. In and out as
  * hex, which BigInt reads directly, instead of the native buffer node would return.
  */
-function multiplyBase(curve: EcCurve, k: bigint): { x: bigint; y: bigint } {
+function multiplyBase(curve: EcCurve, k: bigint): Affine {
   const { size, orderBits } = CURVES[curve];
   const { ecdh } = curveTools(curve);
   ecdh.setPrivateKey(k.toString(16).padStart(Math.ceil(orderBits / 8) * 2, "0"), "hex");
@@ -246,33 +241,31 @@ function baseX(curve: EcCurve, k: bigint): bigint {
 }
 
 /** SEC 1 §3.2.2.1 step 2–3: coordinates in the field, and y² = x³ − 3x + b. */
-function onCurve({ x, y }: { x: bigint; y: bigint }, p: bigint, b: bigint): boolean {
+function onCurve({ x, y }: Affine, p: bigint, b: bigint): boolean {
   return x < p && y < p && mod(y * y - (x * x * x - 3n * x + b), p) === 0n;
 }
 
 /** Affine point addition (SEC 1 §2.2.1), doubling included, on a curve with a = -3. */
-function add(a: { x: bigint; y: bigint }, b: { x: bigint; y: bigint }, p: bigint): Point {
-  let slope: bigint;
-  if (a.x === b.x) {
-    if (mod(a.y + b.y, p) === 0n) return null;
-    slope = mod((3n * a.x * a.x - 3n) * invert(mod(2n * a.y, p), p), p);
-  } else {
-    slope = mod((b.y - a.y) * invert(mod(b.x - a.x, p), p), p);
-  }
+function add(a: Affine, b: Affine, p: bigint): Point {
+  if (a.x !== b.x) return addDistinct(a, b, p, invert(mod(b.x - a.x, p), p));
+  if (mod(a.y + b.y, p) === 0n) return null;
+  return throughSlope(a, b, p, mod((3n * a.x * a.x - 3n) * invert(mod(2n * a.y, p), p), p));
+}
+
+/** a + b for a.x ≠ b.x, given (b.x − a.x)⁻¹ mod p. */
+function addDistinct(a: Affine, b: Affine, p: bigint, inverse: bigint): Affine {
+  return throughSlope(a, b, p, mod((b.y - a.y) * inverse, p));
+}
+
+/** The third point on the line through a and b with this slope, reflected: a + b. */
+function throughSlope(a: Affine, b: Affine, p: bigint, slope: bigint): Affine {
   const x = mod(slope * slope - a.x - b.x, p);
   return { x, y: mod(slope * (a.x - x) - a.y, p) };
 }
 
-/** a + b for a.x ≠ b.x, given (b.x − a.x)⁻¹ mod p. */
-function addDistinct(
-  a: { x: bigint; y: bigint },
-  b: { x: bigint; y: bigint },
-  p: bigint,
-  inverse: bigint,
-): { x: bigint; y: bigint } {
-  const slope = mod((b.y - a.y) * inverse, p);
-  const x = mod(slope * slope - a.x - b.x, p);
-  return { x, y: mod(slope * (a.x - x) - a.y, p) };
+/** The coordinates of an uncompressed point 0x04 ‖ X ‖ Y with `size`-byte coordinates. */
+function pointOf(encoded: Buffer, size: number): Affine {
+  return { x: toBigInt(encoded.subarray(1, 1 + size)), y: toBigInt(encoded.subarray(1 + size)) };
 }
 
 /** SEC 1 §4.1.4 step 3: the leftmost bitlen(n) bits of the digest. */
