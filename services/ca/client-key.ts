@@ -1,5 +1,5 @@
 import type { KeyObject } from "node:crypto";
-import { EC_SPKI_FORMS, type EcCurve, ecSpkiForm } from "../common/ec-spki.ts";
+import { type EcCurve, ecSpkiForm, ecSpkiFormOfCurve } from "../common/ec-spki.ts";
 import { ApiError } from "../common/errors.ts";
 
 /** The digest a proof of possession is made with; null for pure Ed25519. */
@@ -37,7 +37,7 @@ export function acceptClientKey(key: KeyObject, der?: Buffer): ClientKey {
   const spki = key.export({ type: "spki", format: "der" });
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === "ec") {
-    const form = EC_SPKI_FORMS.find((known) => known.namedCurve === details.namedCurve);
+    const form = ecSpkiFormOfCurve(details.namedCurve);
     if (form) return { key, spki, family: "ecdsa", hash: ecdsaHashes[form.curve] };
     throw unsupported(
       `ECDSA keys on ${details.namedCurve ?? "explicit curve parameters"} are not accepted; use P-256, P-384 or P-521`,

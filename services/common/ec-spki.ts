@@ -45,6 +45,11 @@ export function ecSpkiForm(spki: Buffer): EcSpkiForm | undefined {
   );
 }
 
+/** The form of keys on the curve OpenSSL names `namedCurve` (node's `asymmetricKeyDetails`). */
+export function ecSpkiFormOfCurve(namedCurve: string | undefined): EcSpkiForm | undefined {
+  return EC_SPKI_FORMS.find((form) => form.namedCurve === namedCurve);
+}
+
 /** The uncompressed point 0x04 ‖ X ‖ Y of a key in `form`. */
 export function ecPoint(spki: Buffer, form: EcSpkiForm): Buffer {
   return spki.subarray(form.prefix.length - 1);

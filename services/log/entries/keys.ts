@@ -3,7 +3,7 @@
  * public key or a PEM certificate, canonicalized by re-encoding what was parsed.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
-import { EC_SPKI_FORMS, type EcCurve, ecPoint, ecSpkiForm } from "../../common/ec-spki.ts";
+import { type EcCurve, ecPoint, ecSpkiForm, ecSpkiFormOfCurve } from "../../common/ec-spki.ts";
 import { encodePem } from "../../common/pem.ts";
 import { DerFormatError } from "../ct/der.ts";
 import { type CertificateFields, readCertificateFields } from "./certificate.ts";
@@ -124,7 +124,7 @@ function algorithmOf(publicKey: KeyObject, spki: Buffer, field: string): KeyAlgo
   const details = publicKey.asymmetricKeyDetails ?? {};
   switch (publicKey.asymmetricKeyType) {
     case "ec": {
-      const form = EC_SPKI_FORMS.find((known) => known.namedCurve === details.namedCurve);
+      const form = ecSpkiFormOfCurve(details.namedCurve);
       if (!form) return reject("UNSUPPORTED_KEY", `${field}: EC keys must be on P-256, P-384 or P-521`);
       // Go's x509.ParsePKIXPublicKey takes only uncompressed points.
       if (ecSpkiForm(spki) !== form)
